@@ -1,0 +1,171 @@
+"""``sme-pulse``: one CLI over every pipeline stage. Commands are thin; the work lives in typed functions."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sme_pulse.console import console, display, progress, summary_table
+from sme_pulse.errors import SmePulseError
+from sme_pulse.settings import get_settings
+
+app = typer.Typer(
+    help="SME Pulse: invoice payment-date prediction on a Delta lakehouse and a Feast feature store.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+ingest_app = typer.Typer(help="Land raw invoice files in Bronze (unchanged, with a manifest).", no_args_is_help=True)
+silver_app = typer.Typer(help="Build the typed, cleaned Silver Delta tables.", no_args_is_help=True)
+setup_app = typer.Typer(help="One-time set-up steps (Delta jars).", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(silver_app, name="silver")
+app.add_typer(setup_app, name="setup")
+
+
+# --------------------------------------------------------------------------------------------- setup
+@setup_app.command("jars")
+def setup_jars() -> None:
+    """Resolve the Delta Lake jars once into the local cache (later Spark starts need no network)."""
+    from sme_pulse.spark.jars import delta_artifact, resolve_delta_jars
+
+    settings = get_settings()
+    with console.status(f"Resolving {delta_artifact().coordinate} from {settings.maven_repo} ..."):
+        jars = resolve_delta_jars(settings)
+    console.print(f"[green]{len(jars)} jars cached[/green] under {jars[0].parent}")
+
+
+# -------------------------------------------------------------------------------------------- ingest
+def _print_landing(result_rows: list[tuple[object, ...]]) -> None:
+    console.print(
+        summary_table("Bronze landing", ["file", "rows", "sha256", "status"], result_rows),
+    )
+
+
+@ingest_app.command("synthetic")
+def ingest_synthetic(
+    rows: Annotated[int, typer.Option(min=1, help="Number of invoices to generate.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 42,
+    customers: Annotated[
+        int | None, typer.Option(min=1, help="Number of customers (default: rows / 11, as in the real file).")
+    ] = None,
+) -> None:
+    """Generate calibrated synthetic invoices (same columns and formats as Kaggle) and land them."""
+    from sme_pulse.bronze.landing import land_file
+    from sme_pulse.bronze.synthetic import SyntheticSpec, write_synthetic_csv
+
+    settings = get_settings()
+    spec = SyntheticSpec(rows=rows, seed=seed, customers=customers)
+    suffix = f"_c{customers}" if customers else ""
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / f"synthetic_invoices_r{rows}_s{seed}{suffix}.csv"
+        with progress() as bar:
+            task = bar.add_task("generating invoices", total=rows)
+            write_synthetic_csv(csv_path, spec, on_progress=lambda n: bar.advance(task, n))
+        result = land_file(
+            csv_path,
+            settings.bronze_dir,
+            source=f"synthetic:rows={rows},seed={seed},customers={spec.customer_count}",
+        )
+    m = result.manifest
+    _print_landing(
+        [
+            (
+                settings.bronze_dir / m.path,
+                m.rows,
+                m.sha256[:12],
+                "landed" if result.created else "already landed (no-op)",
+            )
+        ]
+    )
+
+
+@ingest_app.command("kaggle")
+def ingest_kaggle(
+    from_csv: Annotated[
+        Path | None, typer.Option("--from-csv", help="Land this local CSV instead of downloading.")
+    ] = None,
+) -> None:
+    """Download the Kaggle invoice dataset (needs credentials) or land a local copy with --from-csv."""
+    from sme_pulse.bronze.kaggle_source import download_dataset
+    from sme_pulse.bronze.landing import land_file
+
+    settings = get_settings()
+    rows: list[tuple[object, ...]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if from_csv is not None:
+            files, source = [from_csv.expanduser().resolve()], f"file:{from_csv}"
+        else:
+            files, source = (
+                download_dataset(settings.kaggle_dataset, Path(tmp)),
+                f"kaggle:{settings.kaggle_dataset}",
+            )
+        for csv_file in files:
+            result = land_file(csv_file, settings.bronze_dir, source=source)
+            m = result.manifest
+            rows.append(
+                (
+                    settings.bronze_dir / m.path,
+                    m.rows,
+                    m.sha256[:12],
+                    "landed" if result.created else "already landed (no-op)",
+                )
+            )
+    _print_landing(rows)
+
+
+# -------------------------------------------------------------------------------------------- silver
+@silver_app.command("build")
+def silver_build(
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Reprocess every landed file, not only new ones.")
+    ] = False,
+) -> None:
+    """Build silver/stg_ar_invoices (Delta MERGE on invoice_id) and silver/quarantine/ar_invoices."""
+    from spark_jobs.silver.stg_ar_invoices import run
+
+    settings = get_settings()
+    with console.status("Building Silver with Spark + Delta ..."):
+        report = run(settings, full_refresh=full_refresh)
+    rows = [
+        (f.source_file, f.bronze_rows, f.silver_rows, f.quarantined_rows, f.inserted, f.updated, f.unchanged,
+         "ok" if f.balanced else "MISMATCH")
+        for f in report.files
+    ]  # fmt: skip
+    console.print(
+        summary_table(
+            "Bronze -> Silver reconciliation (bronze = silver + quarantined)",
+            ["file", "bronze", "silver", "quarantined", "inserted", "updated", "unchanged", "check"],
+            rows,
+        )
+    )
+    for f in report.files:
+        for rule, count in sorted(f.rules.items()):
+            console.print(f"  quarantined [yellow]{rule}[/yellow]: {display(count)}")
+    if report.skipped_files:
+        console.print(f"{report.skipped_files} file(s) already processed (use --full-refresh to redo).")
+    console.print(
+        f"silver/stg_ar_invoices at Delta version {report.table_version}; "
+        f"quarantine at version {report.quarantine_version}"
+    )
+    if any(not f.balanced for f in report.files):
+        raise typer.Exit(code=4)
+
+
+def main() -> None:
+    """Console entry point: expected failures print their message and hint, not a traceback."""
+    try:
+        app()
+    except SmePulseError as error:
+        console.print(f"[bold red]error:[/bold red] {error.message}")
+        if error.hint:
+            console.print(f"[cyan]hint:[/cyan] {error.hint}")
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

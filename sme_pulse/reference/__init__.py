@@ -1,0 +1,1 @@
+"""Reference tables kept in the repository (FX rates)."""
