@@ -156,6 +156,30 @@ def silver_build(
         raise typer.Exit(code=4)
 
 
+# -------------------------------------------------------------------------------------------- status
+@app.command("status")
+def status() -> None:
+    """Summarise what the pipeline wrote where (Bronze files, Delta tables with version and rows)."""
+    from sme_pulse.lakehouse.inventory import bronze_summary, table_states
+
+    settings = get_settings()
+    files, rows = bronze_summary(settings)
+    console.print(f"[bold]Lakehouse[/bold] {settings.data_dir}")
+    console.print(
+        f"Bronze: {files} landed file(s), {display(rows)} rows under {settings.bronze_dir / 'kaggle_invoices'}"
+    )
+    console.print(
+        summary_table(
+            "Delta tables",
+            ["table", "version", "rows", "path"],
+            [
+                (s.name, "-" if s.version is None else s.version, "-" if s.rows is None else s.rows, s.path)
+                for s in table_states(settings)
+            ],
+        )
+    )
+
+
 def main() -> None:
     """Console entry point: expected failures print their message and hint, not a traceback."""
     try:

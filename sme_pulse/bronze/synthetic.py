@@ -34,7 +34,7 @@ BUSINESSES: dict[str, tuple[float, str, int, str]] = {
     "CA02": (0.078, "CAD", 2_960_500_000, "0140"),
     "U013": (0.012, "USD", 1_991_800_000, "0100"),
     "U002": (0.0037, "USD", 1_990_560_000, "0200"),
-    "U005": (0.0003, "USD", 1_928_900_000, "0100"),
+    "U005": (0.0003, "USD", 1_995_000_000, "0100"),
 }
 # payment terms code -> days from baseline to due date (as observed in the real file)
 TERMS_DAYS: dict[str, int] = {
@@ -157,11 +157,11 @@ def generate_invoices(spec: SyntheticSpec) -> pd.DataFrame:
 
     # Payment terms: per business mix; each customer mostly sticks to one code.
     terms = np.empty(rows, dtype=object)
-    for code, (names, probs) in BUSINESS_TERMS.items():
+    for code, (term_codes, probs) in BUSINESS_TERMS.items():
         mask = business == code
         p = np.array(probs) / np.sum(probs)
-        favourite = rng.choice(names, size=len(customers), p=p)
-        per_row = rng.choice(names, size=int(mask.sum()), p=p)
+        favourite = rng.choice(term_codes, size=len(customers), p=p)
+        per_row = rng.choice(term_codes, size=int(mask.sum()), p=p)
         sticky = rng.random(int(mask.sum())) < 0.85
         terms[mask] = np.where(sticky, favourite[cust[mask]], per_row)
     terms_days = np.array([TERMS_DAYS[t] for t in terms])
@@ -205,11 +205,14 @@ def generate_invoices(spec: SyntheticSpec) -> pd.DataFrame:
     cust_ids = np.where(drop_zero, np.char.lstrip(cust_ids, "0"), cust_ids)
     suffix = rng.choice(np.array(NAME_SUFFIXES), size=rows)
     names = np.char.add(np.char.add(customers["stem"].to_numpy()[cust].astype(str), " "), suffix)
-    order = np.argsort(posting, kind="stable")
+    # Document numbers increase with posting date inside each business's own number range.
+    order = np.lexsort((posting, business))
+    rank = np.empty(rows, dtype=np.int64)
+    rank[order] = np.arange(rows, dtype=np.int64)
+    first_rank = {code: int(rank[business == code].min()) for code in np.unique(business)}
+    offset = rank - np.array([first_rank[b] for b in business], dtype=np.int64)
     doc_base = np.array([BUSINESSES[b][2] for b in business], dtype=np.int64)
-    doc_id = np.empty(rows, dtype=np.int64)
-    doc_id[order] = np.arange(rows, dtype=np.int64) * 3 + rng.integers(0, 3, rows)
-    doc_id = doc_base + doc_id
+    doc_id = doc_base + offset * 3 + rng.integers(0, 3, rows)
     doc_str = np.char.add(doc_id.astype(str), ".0")
     currency = np.array([BUSINESSES[b][1] for b in business])
 

@@ -58,10 +58,14 @@ def merge_upsert(
     from delta.tables import DeltaTable
 
     if not is_delta_table(path):
-        writer = source.limit(0).write.format("delta")
+        # First load: a plain write is one commit too, and skips the join with an empty target.
+        writer = source.write.format("delta")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(str(path))
+        first = DeltaTable.forPath(spark, str(path)).history(1).collect()[0]
+        written = int((first["operationMetrics"] or {}).get("numOutputRows", 0))
+        return MergeStats(path.name, int(first["version"]), written, inserted=written, updated=0)
     target = DeltaTable.forPath(spark, str(path))
     on = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in keys)
     (
@@ -81,6 +85,11 @@ def merge_upsert(
         updated=int(metrics.get("numTargetRowsUpdated", 0)),
         deleted=int(metrics.get("numTargetRowsDeleted", 0)),
     )
+
+
+def replace_where(df: DataFrame, path: Path, predicate: str) -> None:
+    """Atomically replace the rows matching ``predicate`` with ``df`` (creates the table on first use)."""
+    df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(str(path))
 
 
 def overwrite(df: DataFrame, path: Path, *, partition_by: list[str] | None = None) -> int:

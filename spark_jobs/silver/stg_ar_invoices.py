@@ -22,7 +22,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from sme_pulse.bronze.landing import Manifest, list_manifests
 from sme_pulse.bronze.schema import RAW_FIELDS
 from sme_pulse.errors import SourceUnavailableError
-from sme_pulse.lakehouse.delta_io import delta_version, is_delta_table, merge_upsert
+from sme_pulse.lakehouse.delta_io import delta_version, is_delta_table, merge_upsert, replace_where
 from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.reference.fx import load_fx_rates, monthly_fx_table
 from sme_pulse.settings import Settings
@@ -82,7 +82,7 @@ STG_COLUMNS = (
 )
 QUARANTINE_COLUMNS = (
     "manifest_id",
-    "source_row_key",
+    "source_row_id",
     "source_file",
     "ingested_at",
     "rule",
@@ -105,15 +105,15 @@ def _raw(column: str) -> Column:
 
 def parse_date(column: Column) -> Column:
     """A date from any of the four shapes in the file: ``2019-04-05 00:00:00``, ``2019-03-21``,
-    ``20190320`` and ``20190405.0``; null when none parses or the year is implausible."""
-    text = F.regexp_replace(F.trim(column), r"\.0+$", "")
-    parsed = F.to_date(
-        F.coalesce(
-            F.try_to_timestamp(text, F.lit("yyyy-MM-dd HH:mm:ss")),
-            F.try_to_timestamp(text, F.lit("yyyy-MM-dd")),
-            F.try_to_timestamp(text, F.lit("yyyyMMdd")),
-        )
-    )
+    ``20190320`` and ``20190405.0``; null when none fits or the year is implausible.
+
+    The shape is recognised first and only the matching parser runs: failed parse attempts are
+    expensive in Spark, and four blind attempts per date made the job three times slower.
+    """
+    text = F.trim(column)
+    parsed = F.when(
+        text.rlike(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00:00)?$"), F.try_to_date(F.substring(text, 1, 10), "yyyy-MM-dd")
+    ).when(text.rlike(r"^[0-9]{8}(\.0+)?$"), F.try_to_date(F.substring(text, 1, 8), "yyyyMMdd"))
     return F.when(F.year(parsed).between(MIN_YEAR, MAX_YEAR), parsed)
 
 
@@ -142,14 +142,9 @@ def classify_invoices(raw: DataFrame, fx_monthly: DataFrame) -> DataFrame:
         *[F.col(c).alias(f"raw_{c}") for c in RAW_FIELDS],
         F.col(CORRUPT_COLUMN),
         *lineage,
-        F.coalesce(F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(c) for c in RAW_FIELDS]))).alias("raw_row"),
+        # File order (partition index + position): breaks ties between duplicate rows deterministically.
+        F.monotonically_increasing_id().alias("source_row_id"),
     )
-    # A stable key per raw row: the hash of its content plus its occurrence among identical rows.
-    df = df.withColumn("_raw_hash", F.sha2(F.col("raw_row"), 256))
-    occurrence = F.row_number().over(
-        Window.partitionBy("manifest_id", "_raw_hash").orderBy(F.monotonically_increasing_id())
-    )
-    df = df.withColumn("source_row_key", F.concat_ws("#", F.col("_raw_hash"), occurrence.cast("string")))
 
     open_flag = _raw("isOpen").try_cast("double")
     clear_text = _raw("clear_date")
@@ -233,7 +228,7 @@ def classify_invoices(raw: DataFrame, fx_monthly: DataFrame) -> DataFrame:
             F.col("quarantine_rule").isNotNull().asc(),
             F.col("clear_date").isNull().asc(),
             F.col("clear_date").desc_nulls_last(),
-            F.col("source_row_key").asc(),
+            F.col("source_row_id").asc(),
         )
     )
     df = df.withColumn(
@@ -256,15 +251,16 @@ def compute_stg_ar_invoices(classified: DataFrame) -> DataFrame:
 def compute_ar_invoice_quarantine(classified: DataFrame) -> DataFrame:
     """The rows that broke a rule, with the rule, its meaning and the raw row."""
     descriptions = F.create_map(*[F.lit(x) for pair in RULES.items() for x in pair])
+    raw_row = F.coalesce(F.col(CORRUPT_COLUMN), F.to_json(F.struct(*[F.col(f"raw_{c}").alias(c) for c in RAW_FIELDS])))
     return classified.where(F.col("quarantine_rule").isNotNull()).select(
         "manifest_id",
-        "source_row_key",
+        "source_row_id",
         "source_file",
         "ingested_at",
         F.col("quarantine_rule").alias("rule"),
         descriptions[F.col("quarantine_rule")].alias("rule_description"),
         "invoice_id",
-        "raw_row",
+        raw_row.alias("raw_row"),
     )
 
 
@@ -383,9 +379,8 @@ def run(
             quarantined = compute_ar_invoice_quarantine(classified)
             if gate is not None:
                 gate(staged, quarantined, staged_counts)
-            merge_upsert(
-                spark, quarantined, quarantine_path, ["manifest_id", "source_row_key"], update_condition="false"
-            )
+            # The quarantine of a file is replaced as a whole: rerunning a file never duplicates it.
+            replace_where(quarantined, quarantine_path, f"manifest_id = '{manifest.manifest_id}'")
             # A newer record wins, but a cleared invoice never goes back to open.
             stats = merge_upsert(
                 spark,

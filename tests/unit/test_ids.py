@@ -41,8 +41,8 @@ def test_spark_and_python_customer_normalization_agree(spark) -> None:
     from spark_jobs.silver.stg_ar_invoices import normalize_customer_id as spark_customer
     from spark_jobs.silver.stg_ar_invoices import normalize_document_id as spark_document
 
-    rows = spark.createDataFrame([(raw, doc) for (raw, _), (doc, _) in zip(CUSTOMER_CASES, DOCUMENT_CASES, strict=False)],
-                                 "customer string, doc string")  # fmt: skip
+    pairs = zip(CUSTOMER_CASES, DOCUMENT_CASES, strict=False)
+    rows = spark.createDataFrame([(raw, doc) for (raw, _), (doc, _) in pairs], "customer string, doc string")
     out = rows.select(
         "customer", "doc", spark_customer(F.col("customer")).alias("c"), spark_document(F.col("doc")).alias("d")
     ).collect()

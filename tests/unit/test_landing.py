@@ -46,7 +46,7 @@ def test_landing_the_same_file_twice_is_a_no_op(tmp_path: Path, csv_file: Path) 
 def test_a_file_without_the_invoice_columns_is_refused_and_names_them(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("business_code,cust_number,amount\nU001,1,2\n")
-    with pytest.raises(InvalidInputError, match="missing columns: .*name_customer"):
+    with pytest.raises(InvalidInputError, match=r"missing columns: .*name_customer"):
         land_file(bad, tmp_path / "bronze", source="test")
     assert not (tmp_path / "bronze").exists()
 

@@ -49,7 +49,7 @@ def fx(spark):  # type: ignore[no-untyped-def]
 def _classify(spark, fx, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
     from pyspark.sql import functions as F
 
-    records = [tuple({**GOOD, **row}.get(c) for c in RAW_FIELDS) + (row.get(CORRUPT_COLUMN),) for row in rows]
+    records = [(*tuple({**GOOD, **row}.get(c) for c in RAW_FIELDS), row.get(CORRUPT_COLUMN)) for row in rows]
     raw = spark.createDataFrame(records, RAW_SCHEMA).withColumns(
         {
             "manifest_id": F.lit("m1"),
@@ -110,7 +110,7 @@ def quarantined_bad_rows(spark, fx) -> dict[int, list[dict]]:  # type: ignore[no
     for case, (_, change) in enumerate(BAD_ROWS):
         row = {"name_customer": f"case-{case}", "doc_id": f"{1_000_000 + case}.0", **change}
         if CORRUPT_COLUMN in change:
-            row = {**{c: None for c in RAW_FIELDS}, **change, "name_customer": f"case-{case}"}
+            row = {**dict.fromkeys(RAW_FIELDS), **change, "name_customer": f"case-{case}"}
         rows.append(row)
     classified = _classify(spark, fx, rows)
     assert compute_stg_ar_invoices(classified).count() == 0
@@ -143,5 +143,5 @@ def test_every_row_lands_in_exactly_one_place(spark, fx) -> None:
     classified = _classify(spark, fx, rows)
     silver, quarantine = compute_stg_ar_invoices(classified), compute_ar_invoice_quarantine(classified)
     assert silver.count() + quarantine.count() == len(rows)
-    keys = [q["source_row_key"] for q in quarantine.collect()]
+    keys = [q["source_row_id"] for q in quarantine.collect()]
     assert len(set(keys)) == len(keys)

@@ -1,0 +1,22 @@
+"""`make bench`: run every benchmark and print its figures (copy them into README with this command)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from benchmarks.common import Results
+from benchmarks.silver_throughput import bench_silver
+
+
+def main() -> None:
+    only = set(sys.argv[1:])
+    print(f"SME Pulse benchmarks on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")
+    results = Results()
+    if not only or "silver" in only:
+        bench_silver(results, rows=int(os.environ.get("BENCH_SILVER_ROWS", "500000")))
+
+
+if __name__ == "__main__":
+    main()
