@@ -22,9 +22,11 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Land raw invoice files in Bronze (unchanged, with a manifest).", no_args_is_help=True)
 silver_app = typer.Typer(help="Build the typed, cleaned Silver Delta tables.", no_args_is_help=True)
 setup_app = typer.Typer(help="One-time set-up steps (Delta jars).", no_args_is_help=True)
+features_app = typer.Typer(help="Build the point-in-time feature tables in Silver.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(silver_app, name="silver")
 app.add_typer(setup_app, name="setup")
+app.add_typer(features_app, name="features")
 
 
 # --------------------------------------------------------------------------------------------- setup
@@ -154,6 +156,26 @@ def silver_build(
     )
     if any(not f.balanced for f in report.files):
         raise typer.Exit(code=4)
+
+
+# ------------------------------------------------------------------------------------------ features
+@features_app.command("build")
+def features_build(
+    table: Annotated[list[str] | None, typer.Option("--table", help="Only this feature table (repeatable).")] = None,
+) -> None:
+    """Compute the PIT feature tables from silver/stg_ar_invoices and MERGE them into silver/features/."""
+    from spark_jobs.features.job import run
+
+    settings = get_settings()
+    with console.status("Computing point-in-time feature tables with Spark ..."):
+        report = run(settings, tables=table)
+    console.print(
+        summary_table(
+            f"Feature tables (known up to {report.horizon}, exclusive)",
+            ["table", "Delta version", "rows computed", "inserted", "updated"],
+            [(name, s.version, s.source_rows, s.inserted, s.updated) for name, s in report.tables.items()],
+        )
+    )
 
 
 # -------------------------------------------------------------------------------------------- status

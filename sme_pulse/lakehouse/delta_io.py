@@ -49,11 +49,13 @@ def merge_upsert(
     update_condition: str | None = None,
     source_rows: int | None = None,
     partition_by: list[str] | None = None,
+    delete_missing: bool = False,
 ) -> MergeStats:
     """MERGE ``source`` into the Delta table at ``path`` on ``keys`` (created on first use).
 
     Matched rows are updated only when ``update_condition`` holds (e.g. the record hash changed), so a
-    rerun over the same data rewrites nothing; unmatched rows are inserted.
+    rerun over the same data rewrites nothing; unmatched rows are inserted. With ``delete_missing`` the
+    source is the complete new state: target rows absent from it are deleted (a full rebuild as a MERGE).
     """
     from delta.tables import DeltaTable
 
@@ -68,13 +70,15 @@ def merge_upsert(
         return MergeStats(path.name, int(first["version"]), written, inserted=written, updated=0)
     target = DeltaTable.forPath(spark, str(path))
     on = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in keys)
-    (
+    merge = (
         target.alias("t")
         .merge(source.alias("s"), on)
         .whenMatchedUpdateAll(condition=update_condition)
         .whenNotMatchedInsertAll()
-        .execute()
     )
+    if delete_missing:
+        merge = merge.whenNotMatchedBySourceDelete()
+    merge.execute()
     last = target.history(1).collect()[0]
     metrics = last["operationMetrics"] or {}
     return MergeStats(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,11 @@ def spark_conf(settings: Settings, jars: list[Path]) -> dict[str, str]:
         "spark.databricks.delta.snapshotPartitions": str(max(1, min(partitions, 8)) if cores else 50),
         "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "true",
         "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+        # Plain INT64 microsecond timestamps and no deletion vectors: every Delta table stays readable by
+        # delta-rs (the embedded Feast offline store) exactly as Spark sees it.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.databricks.delta.properties.defaults.enableDeletionVectors": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.driver.extraJavaOptions": f"-Duser.timezone=UTC -Dlog4j.configurationFile={LOG4J_CONFIG}",
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.sql.warehouse.dir": str(settings.data_dir / "_spark_warehouse"),
@@ -70,6 +76,9 @@ def get_spark(app_name: str = "sme-pulse", settings: Settings | None = None) -> 
     if settings.spark_master.startswith("local"):
         # Bind the local driver to loopback before the JVM starts (no "resolves to a loopback" warning).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (pandas UDFs) must run the interpreter that has our dependencies.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.master(settings.spark_master).appName(app_name)
     for key, value in spark_conf(settings, jars).items():
         builder = builder.config(key, value)

@@ -1,0 +1,1 @@
+"""Feature logic shared by Feast on-demand views, training and serving."""

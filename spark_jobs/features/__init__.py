@@ -1,0 +1,1 @@
+"""Point-in-time feature tables (Silver) that back the Feast feature views."""
