@@ -4,11 +4,15 @@ from feast import FeatureService
 from feature_views import business_payment_behavior, customer_open_ar, customer_payment_behavior, invoice_terms
 from on_demand_views import customer_recency, invoice_request_features, invoice_seasonality
 
-# Epoch-day columns only feed the recency view; they are not model inputs.
+# Bookkeeping columns: epoch days feed the recency view, *_known_at stamps audit when values became known.
+# Neither is a model input.
 _STATE_COLUMNS = {
     "customer_last_payment_epoch_day",
     "customer_oldest_open_posting_epoch_day",
     "business_last_payment_epoch_day",
+    "customer_history_known_at",
+    "customer_open_ar_known_at",
+    "business_history_known_at",
 }
 
 

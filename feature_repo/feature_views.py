@@ -15,7 +15,7 @@ from data_sources import (
 )
 from entities import business, customer, invoice
 from feast import FeatureView, Field
-from feast.types import Bool, Float64, Int32, Int64, String
+from feast.types import Bool, Float64, Int32, Int64, String, UnixTimestamp
 
 from spark_jobs.features.history import history_columns
 from spark_jobs.features.open_ar import OPEN_AR_COLUMNS
@@ -24,8 +24,11 @@ _TYPES = {"int64": Int64, "float64": Float64}
 HISTORY_TTL = timedelta(days=3650)
 
 
-def _fields(columns: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> list[Field]:
-    return [Field(name=name, dtype=_TYPES[dtype]) for name, dtype in columns]
+def _fields(columns: list[tuple[str, str]] | tuple[tuple[str, str], ...], known_at: str) -> list[Field]:
+    """Feature fields, plus the moment the row's values became known (for leakage audits and freshness)."""
+    return [Field(name=name, dtype=_TYPES[dtype]) for name, dtype in columns] + [
+        Field(name=known_at, dtype=UnixTimestamp)
+    ]
 
 
 # How a customer has paid so far: counts, mean/median/std delay, share late, days to pay, amount-weighted
@@ -34,7 +37,7 @@ customer_payment_behavior = FeatureView(
     name="customer_payment_behavior",
     entities=[customer],
     ttl=HISTORY_TTL,
-    schema=_fields(history_columns("customer")),
+    schema=_fields(history_columns("customer"), "customer_history_known_at"),
     source=customer_payment_behavior_source,
     online=True,
     description="Customer payment history known before the entity timestamp.",
@@ -46,7 +49,7 @@ customer_open_ar = FeatureView(
     name="customer_open_ar",
     entities=[customer],
     ttl=HISTORY_TTL,
-    schema=_fields(OPEN_AR_COLUMNS),
+    schema=_fields(OPEN_AR_COLUMNS, "customer_open_ar_known_at"),
     source=customer_open_ar_source,
     online=True,
     description="Customer open and overdue exposure as it stood at the entity timestamp.",
@@ -58,7 +61,7 @@ business_payment_behavior = FeatureView(
     name="business_payment_behavior",
     entities=[business],
     ttl=HISTORY_TTL,
-    schema=_fields(history_columns("business")),
+    schema=_fields(history_columns("business"), "business_history_known_at"),
     source=business_payment_behavior_source,
     online=True,
     description="Business-unit payment history (cold-start fallback).",

@@ -178,6 +178,31 @@ def features_build(
     )
 
 
+@features_app.command("apply")
+def features_apply() -> None:
+    """Register the feature repo (entities, sources, views, services) in the Feast registry."""
+    from sme_pulse.feature_store import apply_feature_repo
+
+    settings = get_settings()
+    apply_feature_repo(settings)
+    console.print(f"[green]Feast registry updated[/green]: {settings.registry_path}")
+
+
+# ---------------------------------------------------------------------------------------------- feast
+@app.command(
+    "feast",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+)
+def feast_cli(ctx: typer.Context) -> None:
+    """Run the feast CLI on feature_repo/ with this project's settings (plan, apply, materialize ...).
+
+    Example: sme-pulse feast plan; sme-pulse feast materialize-incremental 2026-01-01T00:00:00
+    """
+    from sme_pulse.feature_store import run_feast_cli
+
+    raise typer.Exit(code=run_feast_cli(get_settings(), list(ctx.args)))
+
+
 # -------------------------------------------------------------------------------------------- status
 @app.command("status")
 def status() -> None:

@@ -59,6 +59,13 @@ def _per_entity(key: str, compute: Callable[[pd.DataFrame], pd.DataFrame]) -> Ca
     return apply
 
 
+def _stamp(history: DataFrame, known_at: str) -> DataFrame:
+    """``event_timestamp`` from the event day, repeated as a feature so that retrievals can prove *when*
+    each returned value became known (leakage audits, freshness in serving)."""
+    stamped = history.withColumn("event_timestamp", day_start(F.col("event_day"))).drop("event_day")
+    return stamped.withColumn(known_at, F.col("event_timestamp"))
+
+
 def _cleared_payments(stg: DataFrame, key: str) -> DataFrame:
     return stg.where(~F.col("is_open") & F.col("clear_date").isNotNull()).select(
         key,
@@ -73,7 +80,7 @@ def _payment_behavior(stg: DataFrame, horizon: date, key: str, prefix: str) -> D
     horizon_day = epoch_day_of(horizon)
     fn = _per_entity(key, lambda pdf: payment_history(pdf, prefix=prefix, horizon_day=horizon_day))
     history = _cleared_payments(stg, key).groupBy(key).applyInPandas(fn, schema=_schema(key, history_columns(prefix)))
-    return history.withColumn("event_timestamp", day_start(F.col("event_day"))).drop("event_day")
+    return _stamp(history, f"{prefix}_history_known_at")
 
 
 def compute_ftr_customer_payment_behavior(stg: DataFrame, horizon: date) -> DataFrame:
@@ -98,7 +105,7 @@ def compute_ftr_customer_open_ar(stg: DataFrame, horizon: date) -> DataFrame:
     horizon_day = epoch_day_of(horizon)
     fn = _per_entity("customer_id", lambda pdf: open_ar_history(pdf, horizon_day=horizon_day))
     history = invoices.groupBy("customer_id").applyInPandas(fn, schema=_schema("customer_id", OPEN_AR_COLUMNS))
-    return history.withColumn("event_timestamp", day_start(F.col("event_day"))).drop("event_day")
+    return _stamp(history, "customer_open_ar_known_at")
 
 
 def compute_ftr_invoice_terms(stg: DataFrame) -> DataFrame:
