@@ -7,6 +7,7 @@ import platform
 import sys
 
 from benchmarks.common import Results
+from benchmarks.historical_retrieval import bench_historical
 from benchmarks.silver_throughput import bench_silver
 
 
@@ -16,6 +17,8 @@ def main() -> None:
     results = Results()
     if not only or "silver" in only:
         bench_silver(results, rows=int(os.environ.get("BENCH_SILVER_ROWS", "500000")))
+    if not only or "historical" in only:
+        bench_historical(results, invoices=int(os.environ.get("BENCH_HISTORICAL_INVOICES", "500000")))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from spark_jobs.features.history import history_columns, payment_history
-from spark_jobs.features.open_ar import OPEN_AR_COLUMNS, open_ar_history
+from spark_jobs.features.batched import open_ar_many, payment_history_many
+from spark_jobs.features.history import history_columns
+from spark_jobs.features.open_ar import OPEN_AR_COLUMNS
 
 _SPARK_TYPES = {"int64": "bigint", "float64": "double"}
 
@@ -48,15 +49,15 @@ def _schema(key: str, columns: list[tuple[str, str]] | tuple[tuple[str, str], ..
     return ", ".join([f"{key} string", "event_day bigint"] + [f"{n} {_SPARK_TYPES[t]}" for n, t in columns])
 
 
-def _per_entity(key: str, compute: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """A pandas-UDF body: run ``compute`` on one entity's rows and put the entity id back in front."""
+def _buckets(df: DataFrame) -> int:
+    """Entities are processed in buckets (many per pandas call); a few per shuffle partition balances skew."""
+    partitions = int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or 8)
+    return max(8, partitions * 4)
 
-    def apply(pdf: pd.DataFrame) -> pd.DataFrame:
-        out = compute(pdf)
-        out.insert(0, key, pdf[key].iloc[0] if len(pdf) else None)
-        return out
 
-    return apply
+def _bucketed(df: DataFrame, key: str, compute: Callable[[pd.DataFrame], pd.DataFrame], schema: str) -> DataFrame:
+    bucket = (F.abs(F.xxhash64(F.col(key))) % _buckets(df)).alias("_bucket")
+    return df.groupBy(bucket).applyInPandas(compute, schema=schema)
 
 
 def _stamp(history: DataFrame, known_at: str) -> DataFrame:
@@ -78,8 +79,12 @@ def _cleared_payments(stg: DataFrame, key: str) -> DataFrame:
 
 def _payment_behavior(stg: DataFrame, horizon: date, key: str, prefix: str) -> DataFrame:
     horizon_day = epoch_day_of(horizon)
-    fn = _per_entity(key, lambda pdf: payment_history(pdf, prefix=prefix, horizon_day=horizon_day))
-    history = _cleared_payments(stg, key).groupBy(key).applyInPandas(fn, schema=_schema(key, history_columns(prefix)))
+    history = _bucketed(
+        _cleared_payments(stg, key),
+        key,
+        lambda pdf: payment_history_many(pdf, key=key, prefix=prefix, horizon_day=horizon_day),
+        _schema(key, history_columns(prefix)),
+    )
     return _stamp(history, f"{prefix}_history_known_at")
 
 
@@ -103,8 +108,12 @@ def compute_ftr_customer_open_ar(stg: DataFrame, horizon: date) -> DataFrame:
         "amount",
     )
     horizon_day = epoch_day_of(horizon)
-    fn = _per_entity("customer_id", lambda pdf: open_ar_history(pdf, horizon_day=horizon_day))
-    history = invoices.groupBy("customer_id").applyInPandas(fn, schema=_schema("customer_id", OPEN_AR_COLUMNS))
+    history = _bucketed(
+        invoices,
+        "customer_id",
+        lambda pdf: open_ar_many(pdf, horizon_day=horizon_day),
+        _schema("customer_id", OPEN_AR_COLUMNS),
+    )
     return _stamp(history, "customer_open_ar_known_at")
 
 
