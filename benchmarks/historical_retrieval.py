@@ -138,7 +138,7 @@ def bench_historical(results: Results, invoices: int = 500_000, sizes: tuple[int
                         str(rows),
                         "--lakehouse",
                         str(settings.data_dir),
-                    ],  # fmt: skip
+                    ],
                     capture_output=True,
                     text=True,
                     timeout=3600,

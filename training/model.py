@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from mlflow.pyfunc.model import PythonModel
 
 from training.model_input import FeatureSpec, to_model_input
 
@@ -108,7 +108,7 @@ class PaymentDateModel:
         return PaymentDateModel(spec, point, quantiles)
 
 
-class PaymentDatePyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class PaymentDatePyfunc(PythonModel):  # type: ignore[misc]
     """MLflow wrapper: input = feature frame (the feature service's columns), output = delay and band."""
 
     def load_context(self, context: Any) -> None:

@@ -50,7 +50,12 @@ class TrainResult:
         } | {k: self.metrics[k] for k in keys}
 
 
-def _champion_mae(settings: Settings, client, test_features: pd.DataFrame, actual: pd.Series) -> tuple:  # type: ignore[no-untyped-def]
+def _champion_mae(
+    settings: Settings,
+    client: Any,
+    test_features: pd.DataFrame,
+    actual: pd.Series,
+) -> tuple[float | None, str | None]:
     """Re-score the current champion on the new test window (like-for-like), if there is one."""
     version = alias_version(client, settings.model_name, CHAMPION)
     if version is None:
@@ -93,7 +98,7 @@ def train(settings: Settings, store=None) -> TrainResult:  # type: ignore[no-unt
         "valid_rows": float(len(split.valid)),
         "test_rows": float(len(split.test)),
         "valid_mae": valid_mae,
-        "best_iteration_point": float(model.point.attributes().get("best_iteration", 0)),
+        "best_iteration_point": float(model.point.attributes().get("best_iteration") or 0),
     }
 
     client = configure_mlflow(settings)
@@ -131,7 +136,7 @@ def train(settings: Settings, store=None) -> TrainResult:  # type: ignore[no-unt
         mlflow.log_metrics(metrics)
         entities = data.entities.copy()
         mlflow.log_input(
-            mlflow.data.from_pandas(entities, name="training_entities", targets=LABEL),
+            mlflow.data.from_pandas(entities, name="training_entities", targets=LABEL),  # type: ignore[attr-defined]
             context="training",
         )
         mlflow.log_figure(residuals_figure(test_label, predictions["predicted_delay_days"]), "plots/residuals.png")

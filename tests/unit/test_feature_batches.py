@@ -24,7 +24,7 @@ invoices = st.lists(
         st.integers(-3, 45),
         st.one_of(st.none(), st.integers(0, 100)),
         st.floats(1, 5e4),
-    ),  # fmt: skip
+    ),
     min_size=1,
     max_size=60,
 )
