@@ -144,8 +144,9 @@ def bench_historical(results: Results, invoices: int = 500_000, sizes: tuple[int
                     timeout=3600,
                 )
                 if out.returncode != 0:
+                    last = (out.stderr.strip().splitlines() or [f"exit code {out.returncode} (killed?)"])[-1]
                     results.add(f"historical ({kind})", f"{rows:,} entity rows", float("nan"), "s",
-                                "FAILED: " + out.stderr.strip().splitlines()[-1][:120])  # fmt: skip
+                                f"FAILED: {last[:120]}")  # fmt: skip
                     continue
                 figures[kind] = json.loads(out.stdout.strip().splitlines()[-1])
                 label = "embedded Delta store" if kind == "delta" else "Feast file store"

@@ -255,6 +255,21 @@ def train_command(
         typer.echo(json.dumps(result.summary()))
 
 
+@app.command("score")
+def score_command() -> None:
+    """Score every open invoice with the champion into gold/score_payment_pred and gold/score_ar_priority."""
+    from training.score import score_open_invoices
+
+    settings = get_settings()
+    with console.status("Scoring open invoices with the champion model ..."):
+        report = score_open_invoices(settings)
+    console.print(
+        f"Scored [bold]{report.scored:,}[/bold] open invoices as of {report.as_of} with "
+        f"{settings.model_name} v{report.model_version}: gold/score_payment_pred (Delta v{report.payment_pred_version}), "
+        f"gold/score_ar_priority (Delta v{report.priority_version})"
+    )
+
+
 # -------------------------------------------------------------------------------------------- status
 @app.command("status")
 def status() -> None:

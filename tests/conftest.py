@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("SME_PULSE_DATA_DIR", str(tmp_path / "lakehouse"))
     monkeypatch.setenv("SME_PULSE_SPARK_MASTER", "local[1]")
     monkeypatch.setenv("SME_PULSE_SPARK_SHUFFLE_PARTITIONS", "1")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
@@ -57,3 +59,18 @@ def real_sample() -> Path:
     if not REAL_SAMPLE.exists():
         pytest.skip(f"real invoice sample not found at {REAL_SAMPLE} (../shared/data is not mounted)")
     return REAL_SAMPLE
+
+
+@contextmanager
+def lakehouse_settings(root: Path) -> Iterator[Settings]:
+    """Settings for a lakehouse under ``root`` for a block of code (module-scoped fixtures use it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SME_PULSE_DATA_DIR", str(root / "lakehouse"))
+        patch.setenv("SME_PULSE_SPARK_MASTER", "local[1]")
+        patch.setenv("SME_PULSE_SPARK_SHUFFLE_PARTITIONS", "1")
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        get_settings.cache_clear()
+        try:
+            yield get_settings()
+        finally:
+            get_settings.cache_clear()

@@ -14,7 +14,7 @@ from sme_pulse.settings import Settings
 from training.dataset import LABEL, TrainingSet, load_training_set, time_split
 from training.evaluate import Evaluation, evaluate
 from training.model import POINT_PARAMS, QUANTILES, PaymentDateModel, PaymentDatePyfunc
-from training.model_input import infer_spec
+from training.model_input import FeatureSpec, infer_spec, to_model_input
 from training.registry import (
     CHAMPION,
     alias_version,
@@ -150,7 +150,7 @@ def train(settings: Settings, store=None) -> TrainResult:  # type: ignore[no-unt
 
         model_dir = Path(tmp) / "model"
         model.save(model_dir)
-        example = test_features[spec.columns].head(5)
+        example = _input_example(test_features.head(5), spec)
         signature = infer_signature(example, model.predict(example))
         info = mlflow.pyfunc.log_model(
             name="model",
@@ -167,6 +167,14 @@ def train(settings: Settings, store=None) -> TrainResult:  # type: ignore[no-unt
         client.set_model_version_tag(settings.model_name, version, "promotion", " | ".join(decision.reasons))
         return TrainResult(run.info.run_id, version, decision.promoted, decision.alias, decision.reasons,
                            metrics, evaluation)  # fmt: skip
+
+
+def _input_example(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Model columns as the service delivers them: floats (missing-safe) and plain strings."""
+    example = to_model_input(features, spec)
+    for name in spec.categorical:
+        example[name] = example[name].astype(object).where(example[name].notna(), None)
+    return example
 
 
 def _requirements() -> list[str]:

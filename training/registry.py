@@ -6,6 +6,8 @@ Local by default: a SQLite backend and an artifact folder under the lakehouse (`
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,9 @@ def configure_mlflow(settings: Settings) -> MlflowClient:
     import mlflow
     from mlflow.tracking import MlflowClient
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # MLflow's SQLite store trips a SQLAlchemy 2.1 deprecation on every start; it is MLflow's to fix.
+    warnings.filterwarnings("ignore", message="The ``noload`` loader strategy is deprecated")
     uri = settings.tracking_uri
     if uri.startswith("sqlite:///"):
         (settings.data_dir / "mlflow").mkdir(parents=True, exist_ok=True)

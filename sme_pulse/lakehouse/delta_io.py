@@ -73,6 +73,7 @@ def merge_upsert(
     merge = (
         target.alias("t")
         .merge(source.alias("s"), on)
+        .withSchemaEvolution()  # a column added by the job appears in the table instead of being dropped
         .whenMatchedUpdateAll(condition=update_condition)
         .whenNotMatchedInsertAll()
     )

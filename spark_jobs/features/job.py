@@ -43,9 +43,13 @@ class FeatureBuildReport:
 
 
 def with_write_metadata(df: DataFrame, key: str) -> DataFrame:
-    """Add ``created_timestamp`` (now) and ``row_hash`` (of every value) for change detection."""
+    """Add ``created_timestamp`` (now) and ``row_hash`` (of every name=value) for change detection.
+
+    Column names are part of the hash, so adding or renaming a feature rewrites every row once.
+    """
     values = [c for c in df.columns if c not in _NOT_FEATURES and c != key]
-    digest = F.sha2(F.concat_ws("|", *[F.coalesce(F.col(c).cast("string"), F.lit("<null>")) for c in values]), 256)
+    pairs = [F.concat(F.lit(f"{c}="), F.coalesce(F.col(c).cast("string"), F.lit("<null>"))) for c in values]
+    digest = F.sha2(F.concat_ws("|", *pairs), 256)
     return df.withColumn("row_hash", digest).withColumn("created_timestamp", F.current_timestamp())
 
 
