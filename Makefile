@@ -36,6 +36,11 @@ redis-stop: ## Stop the local Redis
 demo: setup redis-start ## Run every pipeline stage end to end on synthetic data (ROWS=50000)
 	$(CLI) ingest synthetic --rows $(ROWS) --seed $(SEED)
 	$(CLI) silver build
+	$(CLI) features build
+	$(CLI) features apply
+	$(CLI) materialize
+	$(CLI) train
+	$(CLI) score
 	$(CLI) status
 
 status: ## Summarise what the pipeline wrote where

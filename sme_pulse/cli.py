@@ -12,7 +12,7 @@ import typer
 
 from sme_pulse.console import console, display, progress, summary_table
 from sme_pulse.errors import SmePulseError
-from sme_pulse.settings import get_settings
+from sme_pulse.settings import Settings, get_settings
 
 app = typer.Typer(
     help="SME Pulse: invoice payment-date prediction on a Delta lakehouse and a Feast feature store.",
@@ -204,6 +204,40 @@ def feast_cli(ctx: typer.Context) -> None:
     raise typer.Exit(code=run_feast_cli(get_settings(), list(ctx.args)))
 
 
+# -------------------------------------------------------------------------------------- materialize
+@app.command("materialize")
+def materialize_command(
+    full: Annotated[
+        bool, typer.Option("--full", help="Reload each view's whole TTL window, not only new rows.")
+    ] = False,
+    view: Annotated[list[str] | None, typer.Option("--view", help="Only this feature view (repeatable).")] = None,
+) -> None:
+    """Load the latest feature values into the Redis online store (incremental by default)."""
+    from sme_pulse.materialize import materialize
+
+    settings = get_settings()
+    with console.status("Materializing features into Redis ..."):
+        report = materialize(settings, full=full, views=view)
+    console.print(
+        summary_table(
+            "Materialization into Redis" + (" (full)" if full else " (incremental)"),
+            ["feature view", "from", "to", "entity rows", "seconds", "rows/s"],
+            [
+                (
+                    v.view,
+                    v.start.strftime("%Y-%m-%d %H:%M"),
+                    v.end.strftime("%Y-%m-%d %H:%M"),
+                    v.rows,
+                    v.seconds,
+                    v.rows / v.seconds if v.seconds else 0.0,
+                )
+                for v in report.views
+            ],
+        )
+    )
+    console.print(f"Redis now holds {report.redis_keys:,} entity keys for the project ({report.seconds:.1f} s in all).")
+
+
 # -------------------------------------------------------------------------------------------- train
 @app.command("train")
 def train_command(
@@ -265,8 +299,8 @@ def score_command() -> None:
         report = score_open_invoices(settings)
     console.print(
         f"Scored [bold]{report.scored:,}[/bold] open invoices as of {report.as_of} with "
-        f"{settings.model_name} v{report.model_version}: gold/score_payment_pred (Delta v{report.payment_pred_version}), "
-        f"gold/score_ar_priority (Delta v{report.priority_version})"
+        f"{settings.model_name} v{report.model_version}: gold/score_payment_pred "
+        f"(Delta v{report.payment_pred_version}), gold/score_ar_priority (Delta v{report.priority_version})"
     )
 
 
@@ -292,6 +326,38 @@ def status() -> None:
             ],
         )
     )
+    for line in _serving_state_lines(settings):
+        console.print(line)
+
+
+def _serving_state_lines(settings: Settings) -> list[str]:
+    """Feast registry, Redis keys and MLflow aliases, each reported as unavailable rather than failing."""
+    lines = []
+    if settings.registry_path.exists():
+        from sme_pulse.feature_store import get_feature_store
+
+        store = get_feature_store(settings)
+        lines.append(
+            f"Feast: project {store.project}, {len(store.list_feature_views())} feature views, "
+            f"{len(store.list_on_demand_feature_views())} on-demand views, "
+            f"{len(store.list_feature_services())} feature services; registry {settings.registry_path}"
+        )
+        try:
+            from sme_pulse.materialize import project_key_count
+
+            lines.append(f"Redis ({settings.redis_url}): {project_key_count(settings, store.project):,} entity keys")
+        except Exception as error:  # a status line must not fail because Redis is down
+            lines.append(f"Redis ({settings.redis_url}): unreachable ({type(error).__name__})")
+    else:
+        lines.append(f"Feast: registry not applied yet ({settings.registry_path})")
+    if (settings.data_dir / "mlflow").exists() or settings.mlflow_tracking_uri:
+        from training.registry import CHALLENGER, CHAMPION, alias_version, configure_mlflow
+
+        client = configure_mlflow(settings)
+        aliases = {alias: alias_version(client, settings.model_name, alias) for alias in (CHAMPION, CHALLENGER)}
+        described = ", ".join(f"{a} = v{v}" for a, v in aliases.items() if v) or "no aliased versions"
+        lines.append(f"MLflow ({settings.tracking_uri}): {settings.model_name}: {described}")
+    return lines
 
 
 def main() -> None:

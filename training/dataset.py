@@ -8,6 +8,7 @@ delay). The split is by posting date: train on the past, validate on the next wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,6 +18,9 @@ from sme_pulse.lakehouse.delta_io import delta_version
 from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.settings import Settings
 from training.model_input import service_feature_names
+
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 LABEL = "delay_days"
 SOURCE_TABLES = (
@@ -45,7 +49,7 @@ class Split:
     test_start: pd.Timestamp
 
 
-def load_training_set(settings: Settings, store) -> TrainingSet:  # type: ignore[no-untyped-def]
+def load_training_set(settings: Settings, store: FeatureStore) -> TrainingSet:
     """Retrieve point-in-time features for every cleared invoice through ``settings.feature_service``."""
     invoices = read_invoices(settings, is_open=False)
     if len(invoices) < MIN_TRAINING_ROWS:

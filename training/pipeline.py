@@ -6,7 +6,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,9 @@ from training.registry import (
     decide_promotion,
     load_model,
 )
+
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def _champion_mae(
     return float((predicted - actual).abs().mean()), version
 
 
-def train(settings: Settings, store=None) -> TrainResult:  # type: ignore[no-untyped-def]
+def train(settings: Settings, store: FeatureStore | None = None) -> TrainResult:
     import mlflow
     from mlflow.models import infer_signature
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.settings import Settings
 from training.model import PaymentDateModel
 from training.registry import CHAMPION, load_model
+
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 PRIORITY_BANDS = ((0.10, "high"), (0.40, "medium"), (1.00, "low"))
 
@@ -68,6 +72,7 @@ def compute_score_payment_pred(
     ``past_predicted_date`` flags invoices the customer is already paying later than predicted.
     """
     frame = invoices.set_index("invoice_id").loc[features["invoice_id"]].reset_index()
+    predicted_date = _add_days(frame["due_date"], predictions["predicted_delay_days"].to_numpy())
     return pd.DataFrame(
         {
             "invoice_id": frame["invoice_id"].astype(str),
@@ -81,15 +86,13 @@ def compute_score_payment_pred(
             "predicted_delay_days": predictions["predicted_delay_days"].to_numpy(dtype=float),
             "p10_delay_days": predictions["p10_delay_days"].to_numpy(dtype=float),
             "p90_delay_days": predictions["p90_delay_days"].to_numpy(dtype=float),
-            "predicted_payment_date": _add_days(frame["due_date"], predictions["predicted_delay_days"].to_numpy()),
+            "predicted_payment_date": predicted_date,
             "p10_payment_date": _add_days(frame["due_date"], predictions["p10_delay_days"].to_numpy()),
             "p90_payment_date": _add_days(frame["due_date"], predictions["p90_delay_days"].to_numpy()),
             "cold_start": features["customer_cleared_invoices"].fillna(0).to_numpy() == 0,
             # Still unpaid on the as-of day: payment cannot come earlier than that day.
-            "expected_payment_date": np.maximum(
-                _add_days(frame["due_date"], predictions["predicted_delay_days"].to_numpy()), as_of
-            ),
-            "past_predicted_date": _add_days(frame["due_date"], predictions["predicted_delay_days"].to_numpy()) < as_of,
+            "expected_payment_date": predicted_date.where(predicted_date >= as_of, as_of),
+            "past_predicted_date": predicted_date < as_of,
             "model_name": model_name,
             "model_version": str(model_version),
             "feature_service": feature_service,
@@ -161,7 +164,7 @@ def merge_by_model_version(frame: pd.DataFrame, path: str) -> int:
 
 def score_open_invoices(
     settings: Settings,
-    store=None,  # type: ignore[no-untyped-def]
+    store: FeatureStore | None = None,
     model: tuple[PaymentDateModel, str] | None = None,
 ) -> ScoreReport:
     from sme_pulse.feature_store import get_feature_store

@@ -99,12 +99,12 @@ def read_snapshot(data_source: DataSource, repo_path: Path | None = None) -> _Sn
     return _Snapshot(pads.dataset(path, format="parquet"), None)
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 @contextlib.contextmanager
-def _connection(config: RepoConfig) -> Iterator[duckdb.DuckDBPyConnection]:
+def duckdb_connection(config: RepoConfig) -> Iterator[duckdb.DuckDBPyConnection]:
     store_config = config.offline_store
     con = duckdb.connect(":memory:")
     try:
@@ -211,18 +211,18 @@ class DeltaOfflineStore(OfflineStore):
     ) -> RetrievalJob:
         """Latest row per entity with ``start_date <= event_timestamp <= end_date`` (materialization)."""
         columns = _unique([*join_key_columns, *feature_name_columns, timestamp_field, created_timestamp_column])
-        order = [f"{_quote(timestamp_field)} DESC"] + (
-            [f"{_quote(created_timestamp_column)} DESC NULLS LAST"] if created_timestamp_column else []
+        order = [f"{quote_identifier(timestamp_field)} DESC"] + (
+            [f"{quote_identifier(created_timestamp_column)} DESC NULLS LAST"] if created_timestamp_column else []
         )
-        partition = ", ".join(_quote(c) for c in join_key_columns) or "1"
+        partition = ", ".join(quote_identifier(c) for c in join_key_columns) or "1"
 
         def query() -> pa.Table:
-            with _connection(config) as con:
+            with duckdb_connection(config) as con:
                 con.register("src", read_snapshot(data_source, config.repo_path).dataset)
                 return con.sql(
                     f"""
-                    SELECT {", ".join(_quote(c) for c in columns)} FROM src
-                    WHERE {_quote(timestamp_field)} BETWEEN $start AND $end
+                    SELECT {", ".join(quote_identifier(c) for c in columns)} FROM src
+                    WHERE {quote_identifier(timestamp_field)} BETWEEN $start AND $end
                     QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {", ".join(order)}) = 1
                     """,
                     params={"start": start_date, "end": end_date},
@@ -245,18 +245,18 @@ class DeltaOfflineStore(OfflineStore):
         columns = _unique([*join_key_columns, *feature_name_columns, timestamp_field, created_timestamp_column])
         conditions, params = [], {}
         if start_date is not None:
-            conditions.append(f"{_quote(timestamp_field)} >= $start")
+            conditions.append(f"{quote_identifier(timestamp_field)} >= $start")
             params["start"] = start_date
         if end_date is not None:
-            conditions.append(f"{_quote(timestamp_field)} <= $end")
+            conditions.append(f"{quote_identifier(timestamp_field)} <= $end")
             params["end"] = end_date
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
         def query() -> pa.Table:
-            with _connection(config) as con:
+            with duckdb_connection(config) as con:
                 con.register("src", read_snapshot(data_source, config.repo_path).dataset)
                 return con.sql(
-                    f"SELECT {', '.join(_quote(c) for c in columns)} FROM src {where}", params=params
+                    f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM src {where}", params=params
                 ).to_arrow_table()
 
         return DeltaRetrievalJob(query, full_feature_names=False)
@@ -342,46 +342,41 @@ class _ViewPlan:
 
 
 def _point_in_time_join(config: RepoConfig, entities: pd.DataFrame, ts_column: str, plans: list[_ViewPlan]) -> pa.Table:
+    q = quote_identifier
     entity_table = pa.Table.from_pandas(entities, preserve_index=False)
-    with _connection(config) as con:
+    with duckdb_connection(config) as con:
         con.register("entity_input", entity_table)
         con.sql(f"CREATE TEMP TABLE entity AS SELECT *, row_number() OVER () AS {ENTITY_ROW} FROM entity_input")
-        [(min_ts, max_ts)] = con.sql(
-            f"SELECT min({_quote(ts_column)}), max({_quote(ts_column)}) FROM entity"
-        ).fetchall()
-        selects, joins = [f"e.{_quote(c)}" for c in entities.columns], []
+        [(min_ts, max_ts)] = con.sql(f"SELECT min({q(ts_column)}), max({q(ts_column)}) FROM entity").fetchall()
+        selects, joins = [f"e.{q(c)}" for c in entities.columns], []
         for i, plan in enumerate(plans):
             source = plan.source
             src, ts, alias = f"src_{i}", f"__ts_{i}", f"fv_{i}"
             con.register(src, read_snapshot(source, config.repo_path).dataset)
             created = source.created_timestamp_column
             lower = (min_ts - plan.ttl) if (plan.ttl and min_ts is not None) else None
-            where = [f"{_quote(source.timestamp_field)} <= $max_ts"] + (
-                [f"{_quote(source.timestamp_field)} >= $min_ts"] if lower is not None else []
+            where = [f"{q(source.timestamp_field)} <= $max_ts"] + (
+                [f"{q(source.timestamp_field)} >= $min_ts"] if lower is not None else []
             )
             dedupe = ""
             if created:
-                partition = ", ".join([_quote(k) for k, _ in plan.keys] + [_quote(source.timestamp_field)])
-                dedupe = f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {_quote(created)} DESC) = 1"
-            columns = [f"{_quote(k)} AS {_quote(e)}" for k, e in plan.keys] + [
-                f"{_quote(source.timestamp_field)} AS {ts}"
-            ]
-            columns += [f"{_quote(s)} AS {_quote(f'__f{i}_{j}')}" for j, (s, _) in enumerate(plan.features)]
+                partition = ", ".join([q(k) for k, _ in plan.keys] + [q(source.timestamp_field)])
+                dedupe = f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {q(created)} DESC) = 1"
+            columns = [f"{q(k)} AS {q(e)}" for k, e in plan.keys] + [f"{q(source.timestamp_field)} AS {ts}"]
+            columns += [f"{q(s)} AS {q(f'__f{i}_{j}')}" for j, (s, _) in enumerate(plan.features)]
             con.sql(
                 f"CREATE TEMP TABLE {alias} AS SELECT {', '.join(columns)} FROM {src} "
                 f"WHERE {' AND '.join(where)} {dedupe}",
                 params={"max_ts": max_ts} | ({"min_ts": lower} if lower is not None else {}),
             )
-            on = " AND ".join(f"e.{_quote(e)} = {alias}.{_quote(e)}" for _, e in plan.keys)
-            joins.append(f"ASOF LEFT JOIN {alias} ON {on} AND e.{_quote(ts_column)} >= {alias}.{ts}")
+            on = " AND ".join(f"e.{q(e)} = {alias}.{q(e)}" for _, e in plan.keys)
+            joins.append(f"ASOF LEFT JOIN {alias} ON {on} AND e.{q(ts_column)} >= {alias}.{ts}")
             for j, (_, output) in enumerate(plan.features):
-                value = f"{alias}.{_quote(f'__f{i}_{j}')}"
+                value = f"{alias}.{q(f'__f{i}_{j}')}"
                 if plan.ttl:
                     seconds = int(plan.ttl.total_seconds())
-                    value = (
-                        f"CASE WHEN {alias}.{ts} >= e.{_quote(ts_column)} - INTERVAL {seconds} SECOND THEN {value} END"
-                    )
-                selects.append(f"{value} AS {_quote(output)}")
+                    value = f"CASE WHEN {alias}.{ts} >= e.{q(ts_column)} - INTERVAL {seconds} SECOND THEN {value} END"
+                selects.append(f"{value} AS {q(output)}")
         sql = f"SELECT {', '.join(selects)} FROM entity e {' '.join(joins)} ORDER BY e.{ENTITY_ROW}"
         return con.sql(sql).to_arrow_table()
 

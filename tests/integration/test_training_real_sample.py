@@ -20,7 +20,9 @@ from training.score import score_open_invoices
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, spark, real_sample: Path) -> Iterator[tuple[Settings, TrainResult]]:
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, spark, real_sample: Path
+) -> Iterator[tuple[Settings, TrainResult]]:
     with lakehouse_settings(tmp_path_factory.mktemp("training")) as settings:
         build_lakehouse(settings, real_sample)
         yield settings, train(settings)

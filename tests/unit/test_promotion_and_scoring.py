@@ -86,7 +86,10 @@ def test_scores_give_dates_from_the_due_date_and_never_before_as_of() -> None:
     priority = compute_score_ar_priority(scores).set_index("invoice_id")
     assert priority.loc["1", "days_overdue"] == 106 and priority.loc["2", "days_overdue"] == 15
     # log10(1 + amount_vnd) * (1 + late / 7) * (1 + overdue / 30), by hand:
-    expected = {"1": np.log10(1 + 2.3e6) * (1 + 3 / 7) * (1 + 106 / 30), "2": np.log10(1 + 2.3e10) * (1 + 10.2 / 7) * 1.5}
+    expected = {
+        "1": np.log10(1 + 2.3e6) * (1 + 3 / 7) * (1 + 106 / 30),
+        "2": np.log10(1 + 2.3e10) * (1 + 10.2 / 7) * 1.5,
+    }
     for invoice, value in expected.items():
         assert np.isclose(priority.loc[invoice, "priority_score"], value)
     assert priority.sort_values("priority_rank").index.tolist() == sorted(expected, key=expected.get, reverse=True)
