@@ -10,6 +10,7 @@ Feast after either store and are left out, to compare the stores themselves).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import subprocess
@@ -102,6 +103,35 @@ def measure(lakehouse: Path, store_kind: str, rows: int) -> dict[str, float]:
         "rows": float(len(frame)),
         "non_null_share": float(frame[refs[0].split(":")[1]].notna().mean()),
     }
+
+
+MEMORY_CAP_MIB = 14 * 1024  # a run is stopped before it can take the 24 GiB machine down
+TIME_CAP_SECONDS = 1800
+
+
+def run_capped(command: list[str]) -> tuple[int, str, str, str]:
+    """Run a measurement child, killing it past the memory or time cap; (code, stdout, stderr, note)."""
+    import psutil
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        child, started, peak, note = psutil.Process(process.pid), time.perf_counter(), 0.0, ""
+        while process.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, child.memory_info().rss / 2**20)
+            elapsed = time.perf_counter() - started
+            if peak > MEMORY_CAP_MIB or elapsed > TIME_CAP_SECONDS:
+                process.kill()
+                process.wait()
+                note = (
+                    f"stopped after {elapsed:,.0f} s at {peak:,.0f} MiB RSS "
+                    f"(caps: {MEMORY_CAP_MIB:,} MiB, {TIME_CAP_SECONDS} s)"
+                )
+                break
+            time.sleep(0.2)
+        out.seek(0)
+        err.seek(0)
+        return process.returncode or (1 if note else 0), out.read(), err.read(), note
 
 
 def bench_historical(results: Results, invoices: int = 500_000, sizes: tuple[int, ...] = (100_000, 1_000_000)) -> None:

@@ -1,0 +1,1 @@
+"""Online serving: the FastAPI prediction service (`sme-pulse serve`)."""

@@ -238,6 +238,30 @@ def materialize_command(
     console.print(f"Redis now holds {report.redis_keys:,} entity keys for the project ({report.seconds:.1f} s in all).")
 
 
+# ---------------------------------------------------------------------------------------------- serve
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Bind address (default SME_PULSE_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default SME_PULSE_API_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve POST /predict/payment-date (FastAPI + uvicorn); docs at /docs, metrics at /metrics."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "serving.api.main:app_factory",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
 # -------------------------------------------------------------------------------------------- train
 @app.command("train")
 def train_command(

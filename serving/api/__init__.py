@@ -1,0 +1,1 @@
+"""FastAPI application: routes, dependencies, schemas, error mapping and metrics."""
