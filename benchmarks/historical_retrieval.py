@@ -134,7 +134,9 @@ def run_capped(command: list[str]) -> tuple[int, str, str, str]:
         return process.returncode or (1 if note else 0), out.read(), err.read(), note
 
 
-def bench_historical(results: Results, invoices: int = 500_000, sizes: tuple[int, ...] = (100_000, 1_000_000)) -> None:
+def bench_historical(
+    results: Results, invoices: int = 500_000, sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+) -> None:
     with bench_lakehouse("historical") as settings, tempfile.TemporaryDirectory() as tmp:
         from sme_pulse.bronze.landing import land_file
         from sme_pulse.bronze.synthetic import SyntheticSpec, write_synthetic_csv

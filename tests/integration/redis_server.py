@@ -43,7 +43,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.workdir),
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
