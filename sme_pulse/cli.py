@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -135,10 +137,18 @@ def silver_build(
     with console.status("Building Silver with Spark + Delta ..."):
         report = run(settings, full_refresh=full_refresh)
     rows = [
-        (f.source_file, f.bronze_rows, f.silver_rows, f.quarantined_rows, f.inserted, f.updated, f.unchanged,
-         "ok" if f.balanced else "MISMATCH")
+        (
+            f.source_file,
+            f.bronze_rows,
+            f.silver_rows,
+            f.quarantined_rows,
+            f.inserted,
+            f.updated,
+            f.unchanged,
+            "ok" if f.balanced else "MISMATCH",
+        )
         for f in report.files
-    ]  # fmt: skip
+    ]
     console.print(
         summary_table(
             "Bronze -> Silver reconciliation (bronze = silver + quarantined)",
@@ -301,11 +311,20 @@ def train_command(
         f"(published reference on the full Kaggle file: 3.16 / 4.27 = 0.74); "
         f"P10-P90 coverage {m['test_interval_coverage']:.0%}"
     )
-    console.print(summary_table("MAE by business code", list(result.evaluation.by_business.columns),
-                                result.evaluation.by_business.itertuples(index=False)))  # fmt: skip
-    console.print(summary_table("MAE by customer history (cleared invoices before posting)",
-                                list(result.evaluation.by_history.columns),
-                                result.evaluation.by_history.itertuples(index=False)))  # fmt: skip
+    console.print(
+        summary_table(
+            "MAE by business code",
+            list(result.evaluation.by_business.columns),
+            result.evaluation.by_business.itertuples(index=False),
+        )
+    )
+    console.print(
+        summary_table(
+            "MAE by customer history (cleared invoices before posting)",
+            list(result.evaluation.by_history.columns),
+            result.evaluation.by_history.itertuples(index=False),
+        )
+    )
     verdict = "[green]promoted to champion[/green]" if result.promoted else "[yellow]kept as challenger[/yellow]"
     console.print(f"{settings.model_name} v{result.model_version} {verdict}: " + "; ".join(result.reasons))
     console.print(f"MLflow run {result.run_id} in {settings.tracking_uri}")
@@ -326,6 +345,67 @@ def score_command() -> None:
         f"{settings.model_name} v{report.model_version}: gold/score_payment_pred "
         f"(Delta v{report.payment_pred_version}), gold/score_ar_priority (Delta v{report.priority_version})"
     )
+
+
+# ------------------------------------------------------------------------------------------ validate
+class Stage(StrEnum):
+    bronze = "bronze"
+    silver = "silver"
+    features = "features"
+    training = "training"
+
+
+@app.command("validate")
+def validate_command(
+    stage: Annotated[list[Stage] | None, typer.Argument(help="Stages to check (default: all).")] = None,
+    update_reference: Annotated[
+        bool, typer.Option("--update-reference", help="Take a new Silver reference profile from the current table.")
+    ] = False,
+) -> None:
+    """Run the Great Expectations gates; exit non-zero when a critical expectation fails."""
+    from sme_pulse.quality import checks
+
+    settings = get_settings()
+    if update_reference:
+        profile = checks.update_reference(settings)
+        console.print(
+            f"[green]Reference profile updated[/green] ({profile.rows:,} rows, mean amount "
+            f"{profile.amount_mean:,.2f}): sme_pulse/quality/reference/stg_ar_invoices.json - review and commit it."
+        )
+        return
+    stages = stage or list(Stage)
+    results = []
+    with console.status("Validating ..."):
+        if Stage.bronze in stages:
+            results += checks.validate_bronze_all(settings)
+        if Stage.silver in stages:
+            from sme_pulse.spark.session import get_spark
+
+            results += checks.validate_silver_table(settings, get_spark("validate", settings))
+        if Stage.features in stages:
+            results += checks.validate_features(settings, checks.silver_as_of(settings))
+        if Stage.training in stages:
+            from sme_pulse.feature_store import get_feature_store
+            from training.dataset import load_training_set
+
+            training = load_training_set(settings, get_feature_store(settings)).features
+            results.append(checks.validate_training_set(settings, training, None))
+    console.print(
+        summary_table(
+            "Quality gates",
+            ["gate", "expectations", "critical failures", "warnings", "verdict"],
+            [(r.gate, r.evaluated, len(r.critical), len(r.warnings), "pass" if r.passed else "BLOCK") for r in results],
+        )
+    )
+    for result in results:
+        for failure in result.failures:
+            colour = "red" if failure in result.critical else "yellow"
+            console.print(f"[{colour}]{result.gate} {failure.severity}[/{colour}]: {failure.describe()}")
+    docs = next((r.docs for r in results if r.docs), None)
+    if docs:
+        console.print(f"Data Docs: {docs}")
+    if any(not r.passed for r in results):
+        raise typer.Exit(code=3)
 
 
 # -------------------------------------------------------------------------------------------- status
@@ -386,6 +466,9 @@ def _serving_state_lines(settings: Settings) -> list[str]:
 
 def main() -> None:
     """Console entry point: expected failures print their message and hint, not a traceback."""
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=console)])
     try:
         app()
     except SmePulseError as error:

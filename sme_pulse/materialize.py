@@ -55,9 +55,14 @@ def project_key_count(settings: Settings, project: str) -> int:
     return sum(1 for key in client.scan_iter(count=10_000) if key.endswith(suffix))
 
 
-def materialize(settings: Settings, *, full: bool = False, views: list[str] | None = None) -> MaterializeReport:
+def materialize(
+    settings: Settings, *, full: bool = False, views: list[str] | None = None, quality: bool = True
+) -> MaterializeReport:
     from sme_pulse.feature_store import get_feature_store
+    from sme_pulse.quality.checks import require, silver_as_of, validate_features
 
+    if quality:  # stale or broken features never go online
+        require(validate_features(settings, silver_as_of(settings)))
     store = get_feature_store(settings)
     end = datetime.now(UTC)
     selected = [v for v in store.list_feature_views() if v.online and (not views or v.name in views)]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sme_pulse.quality.checks import require, silver_as_of, validate_features, validate_training_set
 from sme_pulse.settings import Settings
 from training.dataset import LABEL, TrainingSet, load_training_set, time_split
 from training.evaluate import Evaluation, evaluate
@@ -17,6 +18,7 @@ from training.model import POINT_PARAMS, QUANTILES, PaymentDateModel, PaymentDat
 from training.model_input import FeatureSpec, infer_spec, to_model_input
 from training.registry import (
     CHAMPION,
+    EXPERIMENT,
     alias_version,
     configure_mlflow,
     decide_promotion,
@@ -53,6 +55,19 @@ class TrainResult:
         } | {k: self.metrics[k] for k in keys}
 
 
+def _previous_label_mean(client: Any) -> float | None:
+    """The label mean of the latest finished training run, for the label-shift check."""
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        return None
+    runs = client.search_runs(
+        [experiment.experiment_id], "metrics.label_mean > -1000", order_by=["attributes.start_time DESC"], max_results=1
+    )
+    return float(runs[0].data.metrics["label_mean"]) if runs else None
+
+
 def _champion_mae(
     settings: Settings,
     client: Any,
@@ -78,9 +93,12 @@ def train(settings: Settings, store: FeatureStore | None = None) -> TrainResult:
 
     from sme_pulse.feature_store import get_feature_store
 
+    require(validate_features(settings, silver_as_of(settings)))  # no model is trained on broken features
     store = store or get_feature_store(settings)
     data: TrainingSet = load_training_set(settings, store)
     features, label = data.features, data.features[LABEL]
+    client = configure_mlflow(settings)
+    validate_training_set(settings, features, _previous_label_mean(client)).raise_for_critical()
     split = time_split(features["posting_date"])
     spec = infer_spec(features.loc[split.train], data.feature_names, settings.feature_service)
     model = PaymentDateModel.fit(
@@ -102,9 +120,10 @@ def train(settings: Settings, store: FeatureStore | None = None) -> TrainResult:
         "test_rows": float(len(split.test)),
         "valid_mae": valid_mae,
         "best_iteration_point": float(model.point.attributes().get("best_iteration") or 0),
+        "label_mean": float(label.mean()),
+        "label_std": float(label.std()),
     }
 
-    client = configure_mlflow(settings)
     champion_mae, champion_version = _champion_mae(settings, client, test_features, test_label)
     decision = decide_promotion(metrics, champion_mae, champion_version)
     if champion_mae is not None:

@@ -13,7 +13,7 @@ model version adds its own, so the history of what each model said is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sme_pulse.errors import SourceUnavailableError
-from sme_pulse.features.entity_frames import entity_frame, read_invoices
+from sme_pulse.features.entity_frames import as_of_day, entity_frame, read_invoices
 from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.settings import Settings
 from training.model import PaymentDateModel
@@ -40,14 +40,6 @@ class ScoreReport:
     scored: int
     payment_pred_version: int
     priority_version: int
-
-
-def as_of_day(settings: Settings, invoices: pd.DataFrame) -> date:
-    """The pipeline's 'today': the setting, else the day after the latest posting or clear date."""
-    if settings.as_of:
-        return settings.as_of
-    latest = max(pd.to_datetime(invoices["posting_date"]).max(), pd.to_datetime(invoices["clear_date"]).max())
-    return (latest + timedelta(days=1)).date()
 
 
 def _add_days(dates: pd.Series, days: np.ndarray) -> pd.Series:

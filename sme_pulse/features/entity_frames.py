@@ -7,6 +7,8 @@ on-demand views the same inputs.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 
 from sme_pulse.lakehouse.tables import table_path
@@ -31,6 +33,17 @@ def entity_frame(invoices: pd.DataFrame) -> pd.DataFrame:
     frame["currency"] = invoices["currency"].astype(str)
     frame["payment_terms"] = invoices["payment_terms"].astype(str)
     return frame.reset_index(drop=True)
+
+
+def as_of_day(settings: Settings, invoices: pd.DataFrame) -> date:
+    """The pipeline's 'today': ``SME_PULSE_AS_OF``, else the day after the latest posting or clear date.
+
+    Historical extracts (the Kaggle file ends in May 2020) then behave as if they were live.
+    """
+    if settings.as_of:
+        return settings.as_of
+    latest = max(pd.to_datetime(invoices["posting_date"]).max(), pd.to_datetime(invoices["clear_date"]).max())
+    return (latest + timedelta(days=1)).date()
 
 
 def read_invoices(settings: Settings, *, is_open: bool | None = None) -> pd.DataFrame:

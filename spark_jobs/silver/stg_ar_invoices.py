@@ -24,6 +24,7 @@ from sme_pulse.bronze.schema import RAW_FIELDS
 from sme_pulse.errors import SourceUnavailableError
 from sme_pulse.lakehouse.delta_io import delta_version, is_delta_table, merge_upsert, replace_where
 from sme_pulse.lakehouse.tables import table_path
+from sme_pulse.quality.checks import require, validate_bronze, validate_silver_batch
 from sme_pulse.reference.fx import load_fx_rates, monthly_fx_table
 from sme_pulse.settings import Settings
 from sme_pulse.spark.session import get_spark
@@ -338,11 +339,14 @@ def run(
     *,
     full_refresh: bool = False,
     gate: Callable[[DataFrame, DataFrame, FileReconciliation], None] | None = None,
+    quality: bool = True,
 ) -> SilverBuildReport:
     """Process every landed file not yet in the ingest log (all of them with ``full_refresh``).
 
-    ``gate`` sees the staged batch before anything is published and may raise to stop the file
-    (write-audit-publish); the published tables are then left exactly as they were.
+    Write-audit-publish: with ``quality`` each file passes the Bronze gate before it is read and the
+    staged batch passes the Silver gate (quarantine share, the table as it would be published) before the
+    MERGE; ``gate`` is an extra check with the same power. Any of them may raise to stop the file, and the
+    published tables are then left exactly as they were.
     """
     spark = get_spark("silver-stg-ar-invoices", settings)
     stg_path = table_path(settings, "stg_ar_invoices")
@@ -359,6 +363,8 @@ def run(
     fx = spark.createDataFrame(monthly_fx_table(load_fx_rates()))
 
     for manifest in (m for m in manifests if m.manifest_id not in done):
+        if quality:
+            validate_bronze(settings, manifest).raise_for_critical()
         classified = classify_invoices(read_bronze_file(spark, manifest, settings.bronze_dir), fx)
         classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
         try:
@@ -377,6 +383,10 @@ def run(
             )
             staged = compute_stg_ar_invoices(classified)
             quarantined = compute_ar_invoice_quarantine(classified)
+            if quality:
+                require(
+                    validate_silver_batch(settings, staged, staged_counts.quarantined_rows, staged_counts.bronze_rows)
+                )
             if gate is not None:
                 gate(staged, quarantined, staged_counts)
             # The quarantine of a file is replaced as a whole: rerunning a file never duplicates it.

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from serving.api.main import create_app
 from serving.online_features import OnlineFeatureReader, utc_midnight
 from sme_pulse.feature_store import get_feature_store
-from sme_pulse.features.entity_frames import entity_frame, read_invoices
+from sme_pulse.features.entity_frames import as_of_day, entity_frame, read_invoices
 from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.materialize import materialize
 from sme_pulse.settings import Settings
@@ -25,7 +25,7 @@ from tests.integration.lakehouse import build_lakehouse
 from tests.integration.redis_server import RedisServer
 from training.pipeline import train
 from training.registry import CHAMPION, configure_mlflow
-from training.score import as_of_day, score_open_invoices
+from training.score import score_open_invoices
 
 SAMPLE = 60
 
