@@ -109,12 +109,20 @@ MEMORY_CAP_MIB = 14 * 1024  # a run is stopped before it can take the 24 GiB mac
 TIME_CAP_SECONDS = 1800
 
 
+def _limit_address_space() -> None:
+    """In the child: allocations beyond the cap fail with MemoryError instead of waking the OOM killer."""
+    import resource
+
+    cap = (MEMORY_CAP_MIB + 4 * 1024) * 2**20  # address space runs above RSS (thread stacks, arenas)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
 def run_capped(command: list[str]) -> tuple[int, str, str, str]:
     """Run a measurement child, killing it past the memory or time cap; (code, stdout, stderr, note)."""
     import psutil
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, preexec_fn=_limit_address_space)
         child, started, peak, note = psutil.Process(process.pid), time.perf_counter(), 0.0, ""
         while process.poll() is None:
             with contextlib.suppress(psutil.Error):
