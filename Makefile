@@ -41,6 +41,9 @@ demo: setup redis-start ## Run every pipeline stage end to end on synthetic data
 	$(CLI) materialize
 	$(CLI) train
 	$(CLI) score
+	$(CLI) gold build
+	$(CLI) gold publish
+	$(CLI) report
 	$(CLI) status
 
 status: ## Summarise what the pipeline wrote where

@@ -162,8 +162,13 @@ def bench_historical(
             build_features(settings)
         apply_feature_repo(settings)
         feature_rows = sum(delta_row_count(table_path(settings, f"ftr_{v}")) for v in VIEWS)
-        results.add("feature tables", f"built from {invoices:,} invoices", features_time[0], "s",
-                    f"{feature_rows:,} feature rows in {len(VIEWS)} views")  # fmt: skip
+        results.add(
+            "feature tables",
+            f"built from {invoices:,} invoices",
+            features_time[0],
+            "s",
+            f"{feature_rows:,} feature rows in {len(VIEWS)} views",
+        )
         for rows in sizes:
             figures = {}
             for kind in ("delta", "file"):
@@ -185,17 +190,26 @@ def bench_historical(
                 )
                 if out.returncode != 0:
                     last = (out.stderr.strip().splitlines() or [f"exit code {out.returncode} (killed?)"])[-1]
-                    results.add(f"historical ({kind})", f"{rows:,} entity rows", float("nan"), "s",
-                                f"FAILED: {last[:120]}")  # fmt: skip
+                    results.add(
+                        f"historical ({kind})", f"{rows:,} entity rows", float("nan"), "s", f"FAILED: {last[:120]}"
+                    )
                     continue
                 figures[kind] = json.loads(out.stdout.strip().splitlines()[-1])
                 label = "embedded Delta store" if kind == "delta" else "Feast file store"
-                results.add(f"historical ({label})", f"{rows:,} entity rows x {feature_rows:,} feature rows",
-                            figures[kind]["seconds"], "s",
-                            f"peak RSS {figures[kind]['peak_rss_mib']:,.0f} MiB")  # fmt: skip
+                results.add(
+                    f"historical ({label})",
+                    f"{rows:,} entity rows x {feature_rows:,} feature rows",
+                    figures[kind]["seconds"],
+                    "s",
+                    f"peak RSS {figures[kind]['peak_rss_mib']:,.0f} MiB",
+                )
             if len(figures) == 2:
-                results.add("historical speed-up", f"{rows:,} entity rows, file / delta",
-                            figures["file"]["seconds"] / figures["delta"]["seconds"], "x")  # fmt: skip
+                results.add(
+                    "historical speed-up",
+                    f"{rows:,} entity rows, file / delta",
+                    figures["file"]["seconds"] / figures["delta"]["seconds"],
+                    "x",
+                )
 
 
 def main() -> None:

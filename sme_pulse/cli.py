@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 import tempfile
 from enum import StrEnum
@@ -25,11 +26,13 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Land raw invoice files in Bronze (unchanged, with a manifest).", no_args_is_help=True)
 silver_app = typer.Typer(help="Build the typed, cleaned Silver Delta tables.", no_args_is_help=True)
 setup_app = typer.Typer(help="One-time set-up steps (Delta jars).", no_args_is_help=True)
+gold_app = typer.Typer(help="Gold for BI: build the tables, publish them to DuckDB.", no_args_is_help=True)
 features_app = typer.Typer(help="Build the point-in-time feature tables in Silver.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(silver_app, name="silver")
 app.add_typer(setup_app, name="setup")
 app.add_typer(features_app, name="features")
+app.add_typer(gold_app, name="gold")
 
 
 # --------------------------------------------------------------------------------------------- setup
@@ -200,6 +203,18 @@ def features_apply() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- feast
+@app.command("env")
+def env_command() -> None:
+    """Print `export` lines for the variables feature_store.yaml reads (for the plain `feast` CLI).
+
+    Example: cd feature_repo && eval "$(sme-pulse env)" && feast plan
+    """
+    from sme_pulse.feature_store import feast_env
+
+    for name, value in feast_env(get_settings()).items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
+
+
 @app.command(
     "feast",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
@@ -335,16 +350,69 @@ def train_command(
 @app.command("score")
 def score_command() -> None:
     """Score every open invoice with the champion into gold/score_payment_pred and gold/score_ar_priority."""
-    from training.score import score_open_invoices
+    from training.score import score_backtest, score_open_invoices
 
     settings = get_settings()
     with console.status("Scoring open invoices with the champion model ..."):
         report = score_open_invoices(settings)
+        backtested = score_backtest(settings)
     console.print(
         f"Scored [bold]{report.scored:,}[/bold] open invoices as of {report.as_of} with "
         f"{settings.model_name} v{report.model_version}: gold/score_payment_pred "
         f"(Delta v{report.payment_pred_version}), gold/score_ar_priority (Delta v{report.priority_version})"
     )
+    console.print(f"Back-tested {backtested:,} invoices paid in the last 180 days into gold/score_payment_backtest")
+
+
+# ---------------------------------------------------------------------------------------------- gold
+@gold_app.command("build")
+def gold_build() -> None:
+    """Build the Gold dimensions, fact, KPI marts and use-case tables (Spark, Delta)."""
+    from spark_jobs.gold.job import run
+
+    settings = get_settings()
+    with console.status("Building Gold with Spark ..."):
+        report = run(settings)
+    from sme_pulse.lakehouse.inventory import delta_row_count
+    from sme_pulse.lakehouse.tables import table_path
+
+    console.print(
+        summary_table(
+            f"Gold as of {report.as_of} (model v{report.model_version or '-'})",
+            ["table", "Delta version", "rows"],
+            [(n, v, delta_row_count(table_path(settings, n))) for n, v in report.tables.items()],
+        )
+    )
+    for name in report.skipped:
+        console.print(f"[yellow]skipped {name}[/yellow]: no scores yet (run `sme-pulse train` and `sme-pulse score`)")
+
+
+@gold_app.command("publish")
+def gold_publish(
+    target: Annotated[
+        Path | None, typer.Option(help="DuckDB file (default <lakehouse>/gold/sme_pulse_gold.duckdb).")
+    ] = None,
+) -> None:
+    """Export Gold into one DuckDB file that BI tools (Metabase, Superset, notebooks) open without Spark."""
+    from sme_pulse.bi.publish import publish
+
+    publication = publish(get_settings(), target)
+    console.print(summary_table("Published to DuckDB", ["table", "rows"], sorted(publication.tables.items())))
+    console.print(f"views: {', '.join(publication.views)}")
+    console.print(f"[green]{publication.path}[/green]  (e.g. duckdb -readonly {publication.path} 'FROM kpi_ar_aging')")
+
+
+@app.command("report")
+def report_command(
+    target: Annotated[
+        Path | None, typer.Option(help="HTML file (default <lakehouse>/reports/ar_dashboard.html).")
+    ] = None,
+) -> None:
+    """Render the static HTML accounts-receivable dashboard from Gold."""
+    from sme_pulse.bi.report import render
+
+    dashboard = render(get_settings(), target)
+    console.print(f"[green]AR dashboard[/green] with {dashboard.charts} charts: {dashboard.path}")
 
 
 # ------------------------------------------------------------------------------------------ validate

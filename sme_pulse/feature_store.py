@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,30 +43,36 @@ def quiet_feast_warnings() -> None:
 
 
 def feast_env(settings: Settings) -> dict[str, str]:
-    """Variables feature_store.yaml and the repo's Python files read (see the yaml's header)."""
+    """Variables feature_store.yaml and the repo's Python files read (see the yaml's header).
+
+    They are handed to the ``feast`` CLI's process and substituted when this process loads the yaml; the
+    process environment itself is never modified (a later change of settings must not see stale values).
+    """
     host, port, db = settings.redis_host_port
     return {
         "SME_PULSE_DATA_DIR": str(settings.data_dir),
-        "SME_PULSE_FEAST_REGISTRY": str(settings.registry_path),
+        "SME_PULSE_FEAST_REGISTRY_PATH": str(settings.registry_path),
         "SME_PULSE_FEAST_REDIS": f"{host}:{port},db={db}",
     }
 
 
-def export_feast_env(settings: Settings) -> None:
-    os.environ.update(feast_env(settings))
-    settings.registry_path.parent.mkdir(parents=True, exist_ok=True)
+def _expand(text: str, variables: dict[str, str]) -> str:
+    """``${NAME}`` substitution like Feast's ``os.path.expandvars``, from ``variables`` then the environment."""
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: variables.get(m[1], os.environ.get(m[1], m[0])), text)
 
 
 def repo_config(settings: Settings) -> RepoConfig:
     """The repo's config with settings applied; the offline store follows ``settings.offline_store``."""
-    from feast.repo_config import load_repo_config
+    import yaml
+    from feast.repo_config import RepoConfig
 
     quiet_feast_warnings()
     yaml_path = settings.feature_repo / "feature_store.yaml"
     if not yaml_path.exists():
         raise ConfigurationError(f"No feature_store.yaml in {settings.feature_repo}.")
-    export_feast_env(settings)
-    config = load_repo_config(settings.feature_repo, yaml_path)
+    settings.registry_path.parent.mkdir(parents=True, exist_ok=True)
+    config = RepoConfig(**yaml.safe_load(_expand(yaml_path.read_text(), feast_env(settings))))
+    config.repo_path = settings.feature_repo
     if settings.offline_store == "spark":
         from feast.infra.offline_stores.contrib.spark_offline_store.spark import SparkOfflineStoreConfig
 
@@ -124,6 +131,6 @@ def run_feast_cli(settings: Settings, args: list[str]) -> int:
     feast = shutil.which("feast", path=str(Path(sys.executable).parent)) or shutil.which("feast")
     if feast is None:
         raise ConfigurationError("The feast CLI is not installed in this environment.", hint="Run `make setup`.")
-    export_feast_env(settings)
+    settings.registry_path.parent.mkdir(parents=True, exist_ok=True)
     env = os.environ | feast_env(settings)
     return subprocess.call([feast, "-c", str(settings.feature_repo), *args], env=env)

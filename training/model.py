@@ -64,10 +64,12 @@ class PaymentDateModel:
         d_train = _dmatrix(to_model_input(train, spec), y_train)
         d_valid = _dmatrix(to_model_input(valid, spec), y_valid)
         evals = [(d_valid, "valid")]
-        point = xgb.train(POINT_PARAMS, d_train, MAX_ROUNDS, evals=evals,
-                          early_stopping_rounds=EARLY_STOPPING, verbose_eval=False)  # fmt: skip
-        quantiles = xgb.train(QUANTILE_PARAMS, d_train, MAX_ROUNDS, evals=evals,
-                              early_stopping_rounds=EARLY_STOPPING, verbose_eval=False)  # fmt: skip
+        point = xgb.train(
+            POINT_PARAMS, d_train, MAX_ROUNDS, evals=evals, early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
+        )
+        quantiles = xgb.train(
+            QUANTILE_PARAMS, d_train, MAX_ROUNDS, evals=evals, early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
+        )
         return PaymentDateModel(spec, point, quantiles)
 
     def predict(self, features: pd.DataFrame | dict[str, Any]) -> pd.DataFrame:

@@ -42,10 +42,18 @@ class TrainResult:
     def summary(self) -> dict[str, Any]:
         """The JSON ``sme-pulse train --json`` prints (metric names = MLflow metric names)."""
         keys = (
-            "test_mae", "test_rmse", "test_median_ae", "test_within_3d", "test_interval_coverage",
-            "baseline_due_date_mae", "baseline_customer_mean_mae", "test_mae_ratio_to_due_date",
-            "train_rows", "valid_rows", "test_rows",
-        )  # fmt: skip
+            "test_mae",
+            "test_rmse",
+            "test_median_ae",
+            "test_within_3d",
+            "test_interval_coverage",
+            "baseline_due_date_mae",
+            "baseline_customer_mean_mae",
+            "test_mae_ratio_to_due_date",
+            "train_rows",
+            "valid_rows",
+            "test_rows",
+        )
         return {
             "run_id": self.run_id,
             "model_version": self.model_version,
@@ -187,8 +195,9 @@ def train(settings: Settings, store: FeatureStore | None = None) -> TrainResult:
         client.set_registered_model_alias(settings.model_name, decision.alias, version)
         client.set_model_version_tag(settings.model_name, version, "feature_service", settings.feature_service)
         client.set_model_version_tag(settings.model_name, version, "promotion", " | ".join(decision.reasons))
-        return TrainResult(run.info.run_id, version, decision.promoted, decision.alias, decision.reasons,
-                           metrics, evaluation)  # fmt: skip
+        return TrainResult(
+            run.info.run_id, version, decision.promoted, decision.alias, decision.reasons, metrics, evaluation
+        )
 
 
 def _input_example(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:

@@ -17,8 +17,11 @@ def residuals_figure(actual: pd.Series, predicted: pd.Series) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(np.clip(residual, -40, 40), bins=80, color="#2b6cb0")
     ax.axvline(0, color="black", linewidth=1)
-    ax.set(title="Residuals on the test window (predicted - actual delay, clipped to +-40 d)",
-           xlabel="days", ylabel="invoices")  # fmt: skip
+    ax.set(
+        title="Residuals on the test window (predicted - actual delay, clipped to +-40 d)",
+        xlabel="days",
+        ylabel="invoices",
+    )
     fig.tight_layout()
     return fig
 
@@ -28,8 +31,13 @@ def predicted_vs_actual_figure(actual: pd.Series, predicted: pd.Series) -> Figur
     ax.scatter(actual, predicted, s=6, alpha=0.35, color="#2b6cb0")
     low, high = np.percentile(np.concatenate([actual, predicted]), [0.5, 99.5])
     ax.plot([low, high], [low, high], color="black", linewidth=1)
-    ax.set(xlim=(low, high), ylim=(low, high), title="Predicted vs actual delay (test window)",
-           xlabel="actual delay (days)", ylabel="predicted delay (days)")  # fmt: skip
+    ax.set(
+        xlim=(low, high),
+        ylim=(low, high),
+        title="Predicted vs actual delay (test window)",
+        xlabel="actual delay (days)",
+        ylabel="predicted delay (days)",
+    )
     fig.tight_layout()
     return fig
 

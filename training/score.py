@@ -107,8 +107,21 @@ def compute_score_ar_priority(scores: pd.DataFrame) -> pd.DataFrame:
     expected_late = scores["predicted_delay_days"].clip(lower=0)
     age = (as_of - pd.to_datetime(scores["posting_date"])).dt.days
     score = np.log10(1 + scores["amount_vnd"]) * (1 + expected_late / 7) * (1 + days_overdue / 30)
-    out = scores[["invoice_id", "customer_id", "business_code", "amount", "amount_vnd", "due_date",
-                  "predicted_payment_date", "model_name", "model_version", "as_of", "scored_at"]].copy()  # fmt: skip
+    out = scores[
+        [
+            "invoice_id",
+            "customer_id",
+            "business_code",
+            "amount",
+            "amount_vnd",
+            "due_date",
+            "predicted_payment_date",
+            "model_name",
+            "model_version",
+            "as_of",
+            "scored_at",
+        ]
+    ].copy()
     out["days_overdue"] = days_overdue.astype(np.int64)
     out["age_days"] = age.astype(np.int64)
     out["expected_days_late"] = expected_late.astype(float)
@@ -187,3 +200,78 @@ def score_open_invoices(
     pred_version = merge_by_model_version(scores, str(table_path(settings, "score_payment_pred")))
     priority_version = merge_by_model_version(priority, str(table_path(settings, "score_ar_priority")))
     return ScoreReport(as_of, version, len(scores), pred_version, priority_version)
+
+
+BACKTEST_DAYS = 180
+
+
+def compute_score_backtest(
+    invoices: pd.DataFrame,
+    features: pd.DataFrame,
+    predictions: pd.DataFrame,
+    *,
+    model_version: str,
+    test_start: date | None,
+    scored_at: datetime,
+) -> pd.DataFrame:
+    """Paid invoices with what the model would have said at posting, next to what happened."""
+    frame = invoices.set_index("invoice_id").loc[features["invoice_id"]].reset_index()
+    predicted = predictions["predicted_delay_days"].to_numpy(dtype=float)
+    actual = frame["delay_days"].to_numpy(dtype=float)
+    posting = pd.to_datetime(frame["posting_date"]).dt.date
+    return pd.DataFrame(
+        {
+            "invoice_id": frame["invoice_id"].astype(str),
+            "customer_id": frame["customer_id"].astype(str),
+            "business_code": frame["business_code"].astype(str),
+            "amount_vnd": frame["amount_vnd"].astype(float),
+            "posting_date": posting,
+            "due_date": pd.to_datetime(frame["due_date"]).dt.date,
+            "clear_date": pd.to_datetime(frame["clear_date"]).dt.date,
+            "actual_delay_days": actual,
+            "predicted_delay_days": predicted,
+            "predicted_payment_date": _add_days(frame["due_date"], predicted),
+            "abs_error_days": np.abs(predicted - actual),
+            # Invoices posted before the model's test window were in its training data: in-sample.
+            "out_of_sample": [test_start is not None and p >= test_start for p in posting],
+            "model_version": str(model_version),
+            "scored_at": pd.Timestamp(scored_at).tz_convert("UTC"),
+        }
+    )
+
+
+def score_backtest(
+    settings: Settings,
+    store: FeatureStore | None = None,
+    model: tuple[PaymentDateModel, str] | None = None,
+    days: int = BACKTEST_DAYS,
+) -> int:
+    """Score invoices paid in the last ``days`` days as of their posting (model monitoring, anomalies)."""
+    from sme_pulse.feature_store import get_feature_store
+    from training.registry import configure_mlflow
+
+    store = store or get_feature_store(settings)
+    champion, version = model or load_model(settings, CHAMPION)
+    invoices = read_invoices(settings)
+    as_of = as_of_day(settings, invoices)
+    recent = invoices[
+        ~invoices["is_open"] & (pd.to_datetime(invoices["clear_date"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=days))
+    ]
+    if recent.empty:
+        return 0
+    recent = recent.reset_index(drop=True)
+    service = store.get_feature_service(champion.spec.feature_service)
+    features = store.get_historical_features(entity_df=entity_frame(recent), features=service).to_df()
+    client = configure_mlflow(settings)
+    run_id = client.get_model_version(settings.model_name, version).run_id
+    test_start = client.get_run(run_id).data.params.get("split.test_start") if run_id else None
+    backtest = compute_score_backtest(
+        recent,
+        features,
+        champion.predict(features),
+        model_version=version,
+        test_start=date.fromisoformat(test_start) if test_start else None,
+        scored_at=datetime.now(UTC),
+    )
+    merge_by_model_version(backtest, str(table_path(settings, "score_payment_backtest")))
+    return len(backtest)

@@ -21,9 +21,12 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.latency = Histogram(
-            "sme_pulse_request_seconds", "Request latency by route.", ["route"], buckets=LATENCY_BUCKETS,
+            "sme_pulse_request_seconds",
+            "Request latency by route.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.predictions = Counter("sme_pulse_predictions_total", "Invoices predicted.", registry=self.registry)
         self.cold_starts = Counter(
             "sme_pulse_cold_starts_total", "Predictions for customers without online history.", registry=self.registry

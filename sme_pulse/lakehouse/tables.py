@@ -19,6 +19,18 @@ TABLES: dict[str, str] = {
     # Gold: scores and BI
     "score_payment_pred": "gold/score_payment_pred",
     "score_ar_priority": "gold/score_ar_priority",
+    "score_payment_backtest": "gold/score_payment_backtest",
+    # Gold: BI model (dimensions, fact, KPI marts, use cases)
+    "dim_date": "gold/dim_date",
+    "dim_business": "gold/dim_business",
+    "dim_ar_customer": "gold/dim_ar_customer",
+    "fact_ar_invoices": "gold/fact_ar_invoices",
+    "kpi_ar_dso_analysis": "gold/kpi_ar_dso_analysis",
+    "kpi_ar_aging": "gold/kpi_ar_aging",
+    "kpi_collection_effectiveness": "gold/kpi_collection_effectiveness",
+    "uc_ar_high_risk": "gold/uc_ar_high_risk",
+    "uc_cash_flow_forecast": "gold/uc_cash_flow_forecast",
+    "uc_payment_anomalies": "gold/uc_payment_anomalies",
 }
 
 

@@ -45,7 +45,8 @@ def read_bronze(settings: Settings, manifest: Manifest) -> pd.DataFrame:
 
 
 def validate_bronze(settings: Settings, manifest: Manifest) -> GateResult:
-    return run_gate(settings, "bronze_invoices", bronze_view(read_bronze(settings, manifest)), bronze_expectations())
+    raw = read_bronze(settings, manifest)
+    return run_gate(settings, "bronze_invoices", bronze_view(raw), bronze_expectations(len(raw)))
 
 
 def validate_bronze_all(settings: Settings) -> list[GateResult]:
@@ -74,7 +75,9 @@ def validate_silver_batch(
     settings: Settings, staged: DataFrame, quarantined_rows: int, bronze_rows: int
 ) -> list[GateResult]:
     share = quarantined_rows / bronze_rows if bronze_rows else 0.0
-    batch = run_gate(settings, "silver_batch", pd.DataFrame({"quarantine_share": [share]}), silver_batch_expectations())
+    batch = run_gate(
+        settings, "silver_batch", pd.DataFrame({"quarantine_share": [share]}), silver_batch_expectations(bronze_rows)
+    )
     reference = ReferenceProfile.load()
     candidate = _with_business_group(candidate_table(settings, staged), reference)
     rows = candidate.count()

@@ -37,8 +37,8 @@ def bronze_view(raw: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def bronze_expectations(policy: QualityPolicy = POLICY) -> list[Any]:
-    mostly = 1 - policy.max_bad_row_share
+def bronze_expectations(rows: int, policy: QualityPolicy = POLICY) -> list[Any]:
+    mostly = 1 - policy.tolerated_bad_share(rows)
     exp: list[Any] = [
         E.ExpectColumnToExist(column=c, severity=CRITICAL, description="the raw layout lost a column")
         for c in RAW_FIELDS
@@ -135,11 +135,11 @@ class ReferenceProfile:
         return {"values": values, "weights": weights}
 
 
-def silver_batch_expectations(policy: QualityPolicy = POLICY) -> list[Any]:
+def silver_batch_expectations(rows: int, policy: QualityPolicy = POLICY) -> list[Any]:
     return [
         E.ExpectColumnValuesToBeBetween(
             column="quarantine_share",
-            max_value=policy.max_bad_row_share,
+            max_value=policy.tolerated_bad_share(rows),
             severity=CRITICAL,
             description="too many rows of this file broke a Silver rule",
         ),

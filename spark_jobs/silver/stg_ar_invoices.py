@@ -93,9 +93,19 @@ QUARANTINE_COLUMNS = (
 )
 # Columns whose change makes a newer record of an invoice worth writing.
 _HASHED = (
-    "customer_id", "customer_name", "business_code", "currency", "amount", "posting_date",
-    "document_create_date", "baseline_date", "due_date", "clear_date", "is_open", "payment_terms",
-)  # fmt: skip
+    "customer_id",
+    "customer_name",
+    "business_code",
+    "currency",
+    "amount",
+    "posting_date",
+    "document_create_date",
+    "baseline_date",
+    "due_date",
+    "clear_date",
+    "is_open",
+    "payment_terms",
+)
 
 
 def _raw(column: str) -> Column:
@@ -324,8 +334,16 @@ def _processed_manifests(spark: SparkSession, log_path: Path) -> set[str]:
 
 
 def _append_ingest_log(spark: SparkSession, log_path: Path, rec: FileReconciliation, stg_version: int) -> None:
-    row = (rec.manifest_id, rec.source_file, rec.bronze_rows, rec.silver_rows, rec.quarantined_rows,
-           rec.inserted, rec.updated, stg_version)  # fmt: skip
+    row = (
+        rec.manifest_id,
+        rec.source_file,
+        rec.bronze_rows,
+        rec.silver_rows,
+        rec.quarantined_rows,
+        rec.inserted,
+        rec.updated,
+        stg_version,
+    )
     schema = (
         "manifest_id string, source_file string, bronze_rows long, silver_rows long, "
         "quarantined_rows long, inserted long, updated long, stg_version long"

@@ -53,20 +53,29 @@ def _fresh_batch(seed: int):  # type: ignore[no-untyped-def]
 
 
 SPOILERS = {
-    "nulls_in_keys": (lambda f: f.assign(doc_id=["" if i % 10 == 0 else v for i, v in enumerate(f["doc_id"])]),
-                      "expect_column_values_to_not_be_null on doc_id"),
-    "negative_amounts": (lambda f: f.assign(total_open_amount=[f"-{v}" if i % 10 == 0 else v
-                                                               for i, v in enumerate(f["total_open_amount"])]),
-                         "expect_column_values_to_be_between on total_open_amount_number"),
-    "unparseable_dates": (lambda f: f.assign(posting_date=["31/12/2019" if i % 10 == 0 else v
-                                                           for i, v in enumerate(f["posting_date"])]),
-                          "expect_column_values_to_match_regex on posting_date"),
-    "shifted_amounts": (lambda f: f.assign(total_open_amount=(f["total_open_amount"].astype(float) * 8)
-                                           .round(2).astype(str)),
-                        "expect_column_mean_to_be_between on amount"),
-    "new_dominant_business_code": (lambda f: f.assign(business_code="ZZ99"),
-                                   "expect_column_kl_divergence_to_be_less_than on business_code_group"),
-}  # fmt: skip
+    "nulls_in_keys": (
+        lambda f: f.assign(doc_id=["" if i % 10 == 0 else v for i, v in enumerate(f["doc_id"])]),
+        "expect_column_values_to_not_be_null on doc_id",
+    ),
+    "negative_amounts": (
+        lambda f: f.assign(
+            total_open_amount=[f"-{v}" if i % 10 == 0 else v for i, v in enumerate(f["total_open_amount"])]
+        ),
+        "expect_column_values_to_be_between on total_open_amount_number",
+    ),
+    "unparseable_dates": (
+        lambda f: f.assign(posting_date=["31/12/2019" if i % 10 == 0 else v for i, v in enumerate(f["posting_date"])]),
+        "expect_column_values_to_match_regex on posting_date",
+    ),
+    "shifted_amounts": (
+        lambda f: f.assign(total_open_amount=(f["total_open_amount"].astype(float) * 8).round(2).astype(str)),
+        "expect_column_mean_to_be_between on amount",
+    ),
+    "new_dominant_business_code": (
+        lambda f: f.assign(business_code="ZZ99"),
+        "expect_column_kl_divergence_to_be_less_than on business_code_group",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(SPOILERS))

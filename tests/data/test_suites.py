@@ -20,9 +20,33 @@ from sme_pulse.quality.suites import (
 )
 from sme_pulse.settings import Settings
 
-ROW = dict(zip(RAW_FIELDS, ["U001", "0200769623", "WAL-MAR co", "2019-05-06 00:00:00", "2019.0", "1929205837.0",
-                            "2019-04-25", "20190424", "20190425", "20190510.0", "USD", "RV", "1.0", "", "47462.61",
-                            "20190425.0", "NAH4", "1929205837.0", "0"], strict=True))  # fmt: skip
+ROW = dict(
+    zip(
+        RAW_FIELDS,
+        [
+            "U001",
+            "0200769623",
+            "WAL-MAR co",
+            "2019-05-06 00:00:00",
+            "2019.0",
+            "1929205837.0",
+            "2019-04-25",
+            "20190424",
+            "20190425",
+            "20190510.0",
+            "USD",
+            "RV",
+            "1.0",
+            "",
+            "47462.61",
+            "20190425.0",
+            "NAH4",
+            "1929205837.0",
+            "0",
+        ],
+        strict=True,
+    )
+)
 
 
 @pytest.fixture
@@ -36,19 +60,23 @@ def _rules(result) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_clean_bronze_rows_pass_and_an_open_row_with_a_clear_date_is_caught(gx_settings: Settings) -> None:
     good = pd.DataFrame([ROW] * 60)
-    assert run_gate(gx_settings, "bronze", bronze_view(good), bronze_expectations()).passed
-    bad = pd.DataFrame([ROW] * 50 + [{**ROW, "isOpen": "1"}] * 10)
-    assert _rules(run_gate(gx_settings, "bronze", bronze_view(bad), bronze_expectations())) == {
+    assert run_gate(gx_settings, "bronze", bronze_view(good), bronze_expectations(len(good))).passed
+    bad = pd.DataFrame([ROW] * 50 + [{**ROW, "isOpen": "1"}] * 20)
+    assert _rules(run_gate(gx_settings, "bronze", bronze_view(bad), bronze_expectations(len(bad)))) == {
         "expect_column_values_to_be_in_set:clear_date_matches_isOpen"
     }
 
 
 def test_a_few_bad_rows_are_left_to_the_quarantine_but_many_block_the_file(gx_settings: Settings) -> None:
-    one_bad = pd.DataFrame([ROW] * 99 + [{**ROW, "invoice_currency": "XYZ"}])
-    assert run_gate(gx_settings, "bronze", bronze_view(one_bad), bronze_expectations()).passed
-    many_bad = pd.DataFrame([ROW] * 90 + [{**ROW, "invoice_currency": "XYZ"}] * 10)
+    one_bad = pd.DataFrame([ROW] * 999 + [{**ROW, "invoice_currency": "XYZ"}])
+    assert run_gate(gx_settings, "bronze", bronze_view(one_bad), bronze_expectations(1000)).passed
+    many_bad = pd.DataFrame([ROW] * 900 + [{**ROW, "invoice_currency": "XYZ"}] * 100)
     assert "expect_column_values_to_be_in_set:invoice_currency" in _rules(
-        run_gate(gx_settings, "bronze", bronze_view(many_bad), bronze_expectations())
+        run_gate(gx_settings, "bronze", bronze_view(many_bad), bronze_expectations(1000))
+    )
+    tiny_file = pd.DataFrame([ROW] * 2 + [{**ROW, "invoice_currency": "XYZ"}])
+    assert run_gate(gx_settings, "bronze", bronze_view(tiny_file), bronze_expectations(3)).passed, (
+        "one bad row in a 3-row correction file is quarantined, not a reason to block the file"
     )
 
 

@@ -34,10 +34,26 @@ def invoice_row(
     """One raw row in the Kaggle formats (dates as yyyy-mm-dd in, the file's four shapes out)."""
     compact = lambda d: d.replace("-", "")  # noqa: E731
     return [
-        business, customer, "TEST co", f"{clear} 00:00:00" if clear else "", "2019.0", f"{doc_id}.0", posting,
-        compact(posting), compact(posting), f"{compact(due)}.0", "USD", "RV", "1.0", "", str(amount),
-        f"{compact(posting)}.0", "NAA8", f"{doc_id}.0", "0" if clear else "1",
-    ]  # fmt: skip
+        business,
+        customer,
+        "TEST co",
+        f"{clear} 00:00:00" if clear else "",
+        "2019.0",
+        f"{doc_id}.0",
+        posting,
+        compact(posting),
+        compact(posting),
+        f"{compact(due)}.0",
+        "USD",
+        "RV",
+        "1.0",
+        "",
+        str(amount),
+        f"{compact(posting)}.0",
+        "NAA8",
+        f"{doc_id}.0",
+        "0" if clear else "1",
+    ]
 
 
 def build_lakehouse(settings: Settings, csv_path: Path) -> None:

@@ -97,9 +97,30 @@ def test_a_blocked_batch_leaves_the_published_table_as_it_was(spark, landed: Set
     version = delta_version(table_path(landed, "stg_ar_invoices"))
     extra = _write_rows(
         tmp_path / "extra.csv",
-        [["U001", "0200000001", "X co", "", "2020.0", "1888888888.0", "2020-05-01", "20200501", "20200501",
-          "20200516.0", "USD", "RV", "1.0", "", "100.0", "20200501.0", "NAA8", "1888888888.0", "1"]],
-    )  # fmt: skip
+        [
+            [
+                "U001",
+                "0200000001",
+                "X co",
+                "",
+                "2020.0",
+                "1888888888.0",
+                "2020-05-01",
+                "20200501",
+                "20200501",
+                "20200516.0",
+                "USD",
+                "RV",
+                "1.0",
+                "",
+                "100.0",
+                "20200501.0",
+                "NAA8",
+                "1888888888.0",
+                "1",
+            ]
+        ],
+    )
     land_file(extra, landed.bronze_dir, source="test:extra", now=datetime(2026, 1, 3, tzinfo=UTC))
 
     def refuse(staged, quarantined, counts):  # type: ignore[no-untyped-def]

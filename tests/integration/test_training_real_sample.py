@@ -43,8 +43,16 @@ def test_the_run_holds_metrics_params_dataset_plots_and_a_signed_model(trained) 
     client = configure_mlflow(settings)
     run = client.get_run(result.run_id)
     summary = result.summary()
-    for name in ("test_mae", "test_rmse", "test_within_3d", "test_interval_coverage", "baseline_due_date_mae",
-                 "baseline_customer_mean_mae", "train_rows", "test_rows"):  # fmt: skip
+    for name in (
+        "test_mae",
+        "test_rmse",
+        "test_within_3d",
+        "test_interval_coverage",
+        "baseline_due_date_mae",
+        "baseline_customer_mean_mae",
+        "train_rows",
+        "test_rows",
+    ):
         assert run.data.metrics[name] == pytest.approx(summary[name])
     assert run.data.params["feature_service"] == "payment_date_v1"
     assert run.data.params["feast_project"] == "sme_pulse"

@@ -65,19 +65,30 @@ def test_model_input_fixes_order_types_and_unknown_categories() -> None:
 def test_scores_give_dates_from_the_due_date_and_never_before_as_of() -> None:
     invoices = pd.DataFrame(
         {
-            "invoice_id": ["1", "2"], "customer_id": ["c", "d"], "business_code": ["U001", "U001"],
-            "currency": ["USD", "USD"], "amount": [100.0, 1_000_000.0], "amount_vnd": [2.3e6, 2.3e10],
-            "posting_date": [date(2020, 1, 1), date(2020, 4, 1)], "due_date": [date(2020, 1, 16), date(2020, 4, 16)],
+            "invoice_id": ["1", "2"],
+            "customer_id": ["c", "d"],
+            "business_code": ["U001", "U001"],
+            "currency": ["USD", "USD"],
+            "amount": [100.0, 1_000_000.0],
+            "amount_vnd": [2.3e6, 2.3e10],
+            "posting_date": [date(2020, 1, 1), date(2020, 4, 1)],
+            "due_date": [date(2020, 1, 16), date(2020, 4, 16)],
         }
-    )  # fmt: skip
+    )
     features = pd.DataFrame({"invoice_id": ["2", "1"], "customer_cleared_invoices": [3, np.nan]})
     predictions = pd.DataFrame(
         {"predicted_delay_days": [10.2, 3.0], "p10_delay_days": [2.0, 0.0], "p90_delay_days": [20.0, 6.0]}
     )
     scores = compute_score_payment_pred(
-        invoices, features, predictions, model_name="m", model_version="7", feature_service="fs",
-        as_of=date(2020, 5, 1), scored_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+        invoices,
+        features,
+        predictions,
+        model_name="m",
+        model_version="7",
+        feature_service="fs",
+        as_of=date(2020, 5, 1),
+        scored_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     first = scores.set_index("invoice_id").loc["2"]
     assert first["predicted_payment_date"] == date(2020, 4, 26)
     assert first["expected_payment_date"] == date(2020, 5, 1) and first["past_predicted_date"]

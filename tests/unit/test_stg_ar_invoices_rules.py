@@ -90,9 +90,17 @@ BAD_ROWS = [
     ("non_positive_amount", {"total_open_amount": "-5.0"}),
     ("non_positive_amount", {"total_open_amount": "abc"}),
     ("unknown_currency", {"invoice_currency": "XYZ"}),
-    ("no_fx_rate", {"invoice_currency": "CAD", "posting_date": "2018-01-05", "document_create_date": "20180105",
-                    "baseline_create_date": "20180105.0", "due_in_date": "20180120.0",
-                    "clear_date": "2018-01-20 00:00:00"}),
+    (
+        "no_fx_rate",
+        {
+            "invoice_currency": "CAD",
+            "posting_date": "2018-01-05",
+            "document_create_date": "20180105",
+            "baseline_create_date": "20180105.0",
+            "due_in_date": "20180120.0",
+            "clear_date": "2018-01-20 00:00:00",
+        },
+    ),
     ("invalid_open_flag", {"isOpen": "2"}),
     ("open_flag_mismatch", {"isOpen": "1"}),
     ("open_flag_mismatch", {"clear_date": None}),
@@ -100,7 +108,7 @@ BAD_ROWS = [
     ("clear_before_posting", {"clear_date": "2019-02-01 00:00:00"}),
     ("implausible_delay", {"clear_date": "2021-01-01 00:00:00"}),
     ("malformed_row", {CORRUPT_COLUMN: "U001,0200769623,case-16,few,fields"}),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Gold for BI tools: the DuckDB publication and the static AR dashboard."""
