@@ -159,6 +159,7 @@ def merge_by_model_version(frame: pd.DataFrame, path: str) -> int:
                 predicate="t.invoice_id = s.invoice_id AND t.model_version = s.model_version",
                 source_alias="s",
                 target_alias="t",
+                merge_schema=True,  # a column added by a newer release appears instead of being dropped
             )
             .when_matched_update_all()
             .when_not_matched_insert_all()

@@ -102,3 +102,57 @@ def test_scoring_writes_one_row_per_open_invoice_per_model_version(trained) -> N
     priority = DeltaTable(str(table_path(settings, "score_ar_priority"))).to_pandas()
     assert len(priority) == 2 * 683
     assert sorted(priority.query(f"model_version == '{version}'")["priority_rank"]) == list(range(1, 684))
+
+
+def test_gold_tables_exist_and_reconcile_with_silver(trained) -> None:
+    from sme_pulse.bi.publish import gold_tables, publish
+    from sme_pulse.bi.report import render
+    from spark_jobs.gold.job import run as build_gold
+    from training.score import score_backtest
+
+    settings, _ = trained
+    score_open_invoices(settings)
+    assert score_backtest(settings) > 0
+    first = build_gold(settings)
+    assert not first.skipped
+    silver = DeltaTable(str(table_path(settings, "stg_ar_invoices"))).to_pandas()
+    fact = DeltaTable(str(table_path(settings, "fact_ar_invoices"))).to_pandas()
+    assert len(fact) == len(silver) and fact["invoice_id"].is_unique
+    assert fact["amount_vnd"].sum() == pytest.approx(silver["amount_vnd"].sum())
+    assert fact["customer_sk"].notna().all(), "every invoice points at the customer version of its posting day"
+    open_amount = silver.loc[silver["is_open"], "amount_vnd"].sum()
+    aging = DeltaTable(str(table_path(settings, "kpi_ar_aging"))).to_pandas()
+    assert aging["open_amount_vnd"].sum() == pytest.approx(open_amount)
+    dso = DeltaTable(str(table_path(settings, "kpi_ar_dso_analysis"))).to_pandas().sort_values("date")
+    assert dso["open_amount_vnd"].iloc[-1] == pytest.approx(open_amount), "last day's AR = today's open invoices"
+    assert dso["paid_amount_vnd"].sum() == pytest.approx(silver.loc[~silver["is_open"], "amount_vnd"].sum())
+    forecast = DeltaTable(str(table_path(settings, "uc_cash_flow_forecast"))).to_pandas()
+    scores = DeltaTable(str(table_path(settings, "score_payment_pred"))).to_pandas()
+    scores = scores[scores["model_version"] == first.model_version]
+    in_window = pd.to_datetime(scores["expected_payment_date"]) < pd.Timestamp(first.as_of) + pd.Timedelta(days=90)
+    assert forecast["expected_cash_in_vnd"].sum() == pytest.approx(scores.loc[in_window, "amount_vnd"].sum())
+    high_risk = DeltaTable(str(table_path(settings, "uc_ar_high_risk"))).to_pandas()
+    assert len(high_risk) == 683 and high_risk["priority_rank"].min() == 1
+    customers = DeltaTable(str(table_path(settings, "dim_ar_customer"))).to_pandas()
+    assert customers.groupby("customer_id")["is_current"].sum().eq(1).all(), "one current version per customer"
+
+    again = build_gold(settings)
+    assert again.tables["dim_ar_customer"] >= first.tables["dim_ar_customer"]
+    rebuilt = DeltaTable(str(table_path(settings, "fact_ar_invoices"))).to_pandas()
+    pd.testing.assert_frame_equal(
+        fact.sort_values("invoice_id").reset_index(drop=True), rebuilt.sort_values("invoice_id").reset_index(drop=True)
+    )
+
+    import duckdb
+
+    publication = publish(settings)
+    with duckdb.connect(str(publication.path), read_only=True) as con:
+        for name in gold_tables():
+            assert con.sql(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] == publication.tables[name]
+        [(total,)] = con.sql("SELECT sum(open_amount_vnd) FROM kpi_ar_aging").fetchall()
+        assert total == pytest.approx(open_amount)
+        assert con.sql("SELECT count(*) FROM v_open_invoices").fetchall()[0][0] == 683
+    dashboard = render(settings)
+    page = dashboard.path.read_text()
+    assert dashboard.charts == 4 and page.count("data:image/png;base64") == 4
+    assert "Top collection priorities" in page and "<td>1</td>" in page
