@@ -1,8 +1,11 @@
-"""``sme-pulse materialize``: load the latest feature values into Redis through Feast, and say what it did.
+"""``sme-pulse materialize``: load the latest feature values into Redis, and say what it did.
 
 Incremental by default (from each view's last materialization, or its TTL, up to now); ``full`` reloads
-every view's whole history window. The report gives, per view, the entity rows written (latest row per
-entity in the interval, counted on the offline store), the Redis keys of the project afterwards, and seconds.
+every view's whole history window. Rows come from Feast's configured offline store
+(``pull_latest_from_table_or_query``), are written in Feast's own Redis layout by ``online_writer`` (the
+same bytes, far fewer Python objects), and the interval is recorded in the Feast registry, so
+``feast materialize-incremental`` and Feast's online reads see exactly what Feast would have written.
+The report gives, per view, the entity rows written, the project's Redis keys afterwards, and seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pyarrow as pa
+import redis
+
+from sme_pulse.online_writer import write_view
 from sme_pulse.settings import Settings
 
 
@@ -30,26 +37,26 @@ class MaterializeReport:
     seconds: float
 
 
-def _rows_in_interval(store, view, start: datetime, end: datetime) -> int:  # type: ignore[no-untyped-def]
-    """Entity rows the interval holds: distinct entity keys with an event in [start, end]."""
-    from sme_pulse.feast_delta.offline_store import duckdb_connection, quote_identifier, read_snapshot
-
+def _latest_rows(store, view, start: datetime, end: datetime) -> pa.Table:  # type: ignore[no-untyped-def]
+    """The latest row per entity in [start, end], from whichever offline store is configured."""
     source = view.batch_source
-    keys = ", ".join(quote_identifier(c.name) for c in view.entity_columns)
-    with duckdb_connection(store.config) as con:
-        con.register("src", read_snapshot(source, store.config.repo_path).dataset)
-        [(count,)] = con.sql(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM src "
-            f"WHERE {quote_identifier(source.timestamp_field)} BETWEEN $start AND $end)",
-            params={"start": start, "end": end},
-        ).fetchall()
-    return int(count)
+    mapping = source.field_mapping or {}
+    reverse = {v: k for k, v in mapping.items()}
+    job = store._get_provider().offline_store.pull_latest_from_table_or_query(
+        config=store.config,
+        data_source=source,
+        join_key_columns=[reverse.get(c.name, c.name) for c in view.entity_columns],
+        feature_name_columns=[reverse.get(f.name, f.name) for f in view.features],
+        timestamp_field=source.timestamp_field,
+        created_timestamp_column=source.created_timestamp_column,
+        start_date=start,
+        end_date=end,
+    )
+    return job.to_arrow()
 
 
 def project_key_count(settings: Settings, project: str) -> int:
     """Redis keys holding this Feast project's entities (Feast suffixes each key with the project name)."""
-    import redis
-
     client = redis.Redis.from_url(settings.redis_url)
     suffix = project.encode()
     return sum(1 for key in client.scan_iter(count=10_000) if key.endswith(suffix))
@@ -64,6 +71,7 @@ def materialize(
     if quality:  # stale or broken features never go online
         require(validate_features(settings, silver_as_of(settings)))
     store = get_feature_store(settings)
+    client = redis.Redis.from_url(settings.redis_url)
     end = datetime.now(UTC)
     selected = [v for v in store.list_feature_views() if v.online and (not views or v.name in views)]
     started = time.perf_counter()
@@ -72,11 +80,9 @@ def materialize(
         last = view.most_recent_end_time
         earliest = end - view.ttl if view.ttl else datetime(1970, 1, 1, tzinfo=UTC)
         start = earliest if (full or last is None) else last
-        rows = _rows_in_interval(store, view, start, end)
         tick = time.perf_counter()
-        if full:
-            store.materialize(start_date=start, end_date=end, feature_views=[view.name])
-        else:
-            store.materialize_incremental(end_date=end, feature_views=[view.name])
-        results.append(ViewMaterialization(view.name, start, end, rows, time.perf_counter() - tick))
+        latest = _latest_rows(store, view, start, end)
+        write_view(store.config, view, latest, client)
+        store.registry.apply_materialization(view, store.project, start, end)
+        results.append(ViewMaterialization(view.name, start, end, latest.num_rows, time.perf_counter() - tick))
     return MaterializeReport(results, project_key_count(settings, store.project), time.perf_counter() - started)

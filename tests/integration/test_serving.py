@@ -161,3 +161,20 @@ def test_a_new_champion_is_picked_up_without_a_restart(served: Served) -> None:
     response = served.client.post("/predict/payment-date", json=_request(served.open_invoices.iloc[2]))
     assert response.json()["model_version"] == second.model_version
     assert "sme_pulse_model_version " + str(float(second.model_version)) in served.client.get("/metrics").text
+
+
+def test_our_materialization_writes_exactly_what_feast_writes(served: Served) -> None:
+    from datetime import UTC, datetime
+
+    import redis
+
+    feast_native = served.settings.model_copy(update={"redis_url": served.redis.url.rsplit("/", 1)[0] + "/1"})
+    store = get_feature_store(feast_native)
+    store.materialize(start_date=datetime(2000, 1, 1, tzinfo=UTC), end_date=datetime.now(UTC))
+    ours = redis.Redis.from_url(served.settings.redis_url)
+    theirs = redis.Redis.from_url(feast_native.redis_url)
+    keys = list(theirs.scan_iter(count=1000))
+    assert len(keys) > 400
+    assert sorted(keys) == sorted(k for k in ours.scan_iter(count=1000))
+    for key in keys:
+        assert ours.hgetall(key) == theirs.hgetall(key)
