@@ -16,7 +16,7 @@ import pandas as pd
 import xgboost as xgb
 from mlflow.pyfunc.model import PythonModel
 
-from training.model_input import FeatureSpec, to_model_input
+from training.model_input import FeatureSpec, feature_types, to_model_input
 
 QUANTILES = (0.1, 0.9)
 OUTPUT_COLUMNS = ("predicted_delay_days", "p10_delay_days", "p90_delay_days")
@@ -42,8 +42,14 @@ MAX_ROUNDS = 2_000
 EARLY_STOPPING = 100
 
 
-def _dmatrix(model_input: pd.DataFrame, label: pd.Series | None = None) -> xgb.DMatrix:
-    return xgb.DMatrix(model_input, label=None if label is None else label.to_numpy(), enable_categorical=True)
+def _dmatrix(spec: FeatureSpec, features: pd.DataFrame, label: pd.Series | None = None) -> xgb.DMatrix:
+    return xgb.DMatrix(
+        to_model_input(features, spec),
+        label=None if label is None else label.to_numpy(),
+        feature_names=spec.columns,
+        feature_types=feature_types(spec),
+        enable_categorical=True,
+    )
 
 
 @dataclass
@@ -61,8 +67,8 @@ class PaymentDateModel:
         y_valid: pd.Series,
     ) -> PaymentDateModel:
         """Fit both boosters with early stopping on the (later-in-time) validation window."""
-        d_train = _dmatrix(to_model_input(train, spec), y_train)
-        d_valid = _dmatrix(to_model_input(valid, spec), y_valid)
+        d_train = _dmatrix(spec, train, y_train)
+        d_valid = _dmatrix(spec, valid, y_valid)
         evals = [(d_valid, "valid")]
         point = xgb.train(
             POINT_PARAMS, d_train, MAX_ROUNDS, evals=evals, early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
@@ -74,15 +80,14 @@ class PaymentDateModel:
 
     def predict(self, features: pd.DataFrame | dict[str, Any]) -> pd.DataFrame:
         """Delay (days after due date) and its P10/P90 band, for a feature frame (or dict of columns)."""
-        model_input = to_model_input(features, self.spec)
-        point = self.point.inplace_predict(model_input, iteration_range=self._range(self.point))
-        band = np.asarray(self.quantiles.inplace_predict(model_input, iteration_range=self._range(self.quantiles)))
-        band = band.reshape(len(model_input), len(QUANTILES))
+        matrix = to_model_input(features, self.spec)
+        point = np.asarray(self.point.inplace_predict(matrix, iteration_range=self._range(self.point)))
+        band = np.asarray(self.quantiles.inplace_predict(matrix, iteration_range=self._range(self.quantiles)))
+        band = band.reshape(len(matrix), len(QUANTILES))
         low = np.minimum(band[:, 0], point)  # the band always contains the point prediction
         high = np.maximum(band[:, 1], point)
-        return pd.DataFrame(
-            {OUTPUT_COLUMNS[0]: point, OUTPUT_COLUMNS[1]: low, OUTPUT_COLUMNS[2]: high}, index=model_input.index
-        )
+        index = features.index if isinstance(features, pd.DataFrame) else None
+        return pd.DataFrame({OUTPUT_COLUMNS[0]: point, OUTPUT_COLUMNS[1]: low, OUTPUT_COLUMNS[2]: high}, index=index)
 
     @staticmethod
     def _range(booster: xgb.Booster) -> tuple[int, int]:

@@ -76,16 +76,40 @@ def infer_spec(features: pd.DataFrame, names: list[str], feature_service: str) -
     return FeatureSpec(tuple(numeric), categorical, feature_service)
 
 
-def to_model_input(features: pd.DataFrame | Mapping[str, Any], spec: FeatureSpec) -> pd.DataFrame:
-    """Select, order and type the model's columns. Accepts a DataFrame or a dict of columns (lists)."""
-    frame = features if isinstance(features, pd.DataFrame) else pd.DataFrame(dict(features))
-    missing = [c for c in spec.columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"feature frame lacks model columns: {', '.join(missing)}")
-    data: dict[str, Any] = {}
-    for name in spec.numeric:
-        data[name] = pd.to_numeric(frame[name], errors="coerce").astype(np.float64)
-    for name, categories in spec.categorical.items():
-        values = frame[name].astype("string")
-        data[name] = pd.Categorical(values.where(values.isin(categories)), categories=list(categories))
-    return pd.DataFrame(data, index=frame.index)[spec.columns]
+def _column(features: pd.DataFrame | Mapping[str, Any], name: str) -> Any:
+    try:
+        return features[name]
+    except KeyError:
+        raise KeyError(f"feature frame lacks model column {name!r}") from None
+
+
+def _numeric(values: Any) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _codes(values: Any, categories: tuple[str, ...]) -> np.ndarray:
+    index = {category: float(i) for i, category in enumerate(categories)}
+    if isinstance(values, pd.Series):
+        codes = pd.Categorical(values.astype("string"), categories=list(categories)).codes.astype(np.float64)
+        codes[codes < 0] = np.nan
+        return codes
+    return np.array([index.get(str(v), np.nan) if v is not None else np.nan for v in values], dtype=np.float64)
+
+
+def to_model_input(features: pd.DataFrame | Mapping[str, Any], spec: FeatureSpec) -> np.ndarray:
+    """The model's input matrix: one float64 column per model feature, in ``spec.columns`` order.
+
+    Numeric features as floats (missing -> NaN); categorical features as their code in the category list
+    frozen at training (unknown or missing -> NaN). Accepts a DataFrame (training, batch scoring) or a dict
+    of equal-length lists (the online service) and gives the same matrix for the same values.
+    """
+    columns = [_numeric(_column(features, name)) for name in spec.numeric]
+    columns += [_codes(_column(features, name), categories) for name, categories in spec.categorical.items()]
+    return np.column_stack(columns) if columns else np.empty((0, 0))
+
+
+def feature_types(spec: FeatureSpec) -> list[str]:
+    """XGBoost feature types: quantitative for numeric columns, categorical for the coded ones."""
+    return ["q"] * len(spec.numeric) + ["c"] * len(spec.categorical)

@@ -15,7 +15,7 @@ from sme_pulse.settings import Settings
 from training.dataset import LABEL, TrainingSet, load_training_set, time_split
 from training.evaluate import Evaluation, evaluate
 from training.model import POINT_PARAMS, QUANTILES, PaymentDateModel, PaymentDatePyfunc
-from training.model_input import FeatureSpec, infer_spec, to_model_input
+from training.model_input import FeatureSpec, infer_spec
 from training.registry import (
     CHAMPION,
     EXPERIMENT,
@@ -201,10 +201,12 @@ def train(settings: Settings, store: FeatureStore | None = None) -> TrainResult:
 
 
 def _input_example(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """Model columns as the service delivers them: floats (missing-safe) and plain strings."""
-    example = to_model_input(features, spec)
+    """The pyfunc's input: the feature columns as the service delivers them, floats (missing-safe) and strings."""
+    example = pd.DataFrame(
+        {name: pd.to_numeric(features[name], errors="coerce").astype(float) for name in spec.numeric}
+    )
     for name in spec.categorical:
-        example[name] = example[name].astype(object).where(example[name].notna(), None)
+        example[name] = features[name].astype(object).where(features[name].notna(), None)
     return example
 
 

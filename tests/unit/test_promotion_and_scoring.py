@@ -55,11 +55,16 @@ def test_baselines_use_the_customer_mean_then_the_business_mean() -> None:
 def test_model_input_fixes_order_types_and_unknown_categories() -> None:
     spec = FeatureSpec(numeric=("a", "b"), categorical={"terms": ("NAA8", "NAH4")})
     frame = pd.DataFrame({"b": ["1", None], "terms": ["NAH4", "ZZZZ"], "a": [1, 2], "extra": [0, 0]})
-    model_input = to_model_input(frame, spec)
-    assert list(model_input.columns) == ["a", "b", "terms"]
-    assert model_input["b"].dtype == np.float64 and np.isnan(model_input["b"].iloc[1])
-    assert list(model_input["terms"].cat.categories) == ["NAA8", "NAH4"]
-    assert model_input["terms"].isna().tolist() == [False, True]
+    matrix = to_model_input(frame, spec)
+    assert matrix.dtype == np.float64 and matrix.shape == (2, 3)
+    np.testing.assert_array_equal(matrix[0], [1.0, 1.0, 1.0])  # a, b, code of NAH4
+    assert matrix[1, 0] == 2.0 and np.isnan(matrix[1, 1]) and np.isnan(matrix[1, 2]), "unknown code -> missing"
+
+
+def test_a_dict_of_lists_and_a_dataframe_give_the_same_model_input() -> None:
+    spec = FeatureSpec(numeric=("a", "b"), categorical={"terms": ("NAA8", "NAH4")})
+    columns = {"a": [1, None, 3.5], "b": [0.0, 2.0, None], "terms": ["NAA8", None, "NEW"]}
+    np.testing.assert_array_equal(to_model_input(columns, spec), to_model_input(pd.DataFrame(columns), spec))
 
 
 def test_scores_give_dates_from_the_due_date_and_never_before_as_of() -> None:
