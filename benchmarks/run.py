@@ -24,7 +24,7 @@ def main() -> None:
     if not only or "materialize" in only:
         bench_materialization(results, customers=int(os.environ.get("BENCH_CUSTOMERS", "1000000")))
     if not only or "serving" in only:
-        bench_serving(results, workers=int(os.environ.get("BENCH_WORKERS", "1")))
+        bench_serving(results, workers=int(os.environ.get("BENCH_WORKERS", "2")))
 
 
 if __name__ == "__main__":

@@ -121,7 +121,11 @@ def wrk(url: str, path: str, bodies: list[str], seconds: int, connections: int) 
 
 
 def bench_serving(
-    results: Results, invoices: int = 50_000, seconds: int = 20, connections: int = 8, workers: int = 1
+    results: Results,
+    invoices: int = 50_000,
+    seconds: int = 20,
+    connections: tuple[int, ...] = (1, 8),
+    workers: int = 2,
 ) -> None:
     if shutil.which("wrk") is None:
         results.add("serving", "wrk not installed", float("nan"), "", "apt-get install wrk")
@@ -181,14 +185,16 @@ def bench_serving(
             process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 _wait(url + path, bodies[0])
-                figures = wrk(url, path, bodies, seconds, connections)
+                for load in connections:
+                    figures = wrk(url, path, bodies, seconds, load)
+                    note = f"{figures['rps']:,.0f} req/s, {int(figures['errors'])} errors"
+                    name = f"{label}, {load} conn., {workers} workers"
+                    results.add("serving", f"{name} p50", figures["p50"] / 1000, "ms")
+                    results.add("serving", f"{name} p95", figures["p95"] / 1000, "ms")
+                    results.add("serving", f"{name} p99", figures["p99"] / 1000, "ms", note)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-            note = f"{figures['rps']:,.0f} req/s, {int(figures['errors'])} errors, {connections} connections"
-            results.add("serving", f"{label} p50", figures["p50"] / 1000, "ms")
-            results.add("serving", f"{label} p95", figures["p95"] / 1000, "ms")
-            results.add("serving", f"{label} p99", figures["p99"] / 1000, "ms", note)
 
 
 if __name__ == "__main__":

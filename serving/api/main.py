@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -92,6 +93,9 @@ def create_app(
             app.state.predictor = None
             app.state.startup_error = f"{type(error).__name__}: {error}"
             log.error("service started without a predictor: %s", app.state.startup_error)
+        # Registry, model and Feast objects live as long as the process: keep them out of every GC pass.
+        gc.collect()
+        gc.freeze()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGHUP, lambda: asyncio.ensure_future(app.state.reload_model())
