@@ -81,16 +81,6 @@ STG_COLUMNS = (
     "ingested_at",
     "record_hash",
 )
-QUARANTINE_COLUMNS = (
-    "manifest_id",
-    "source_row_id",
-    "source_file",
-    "ingested_at",
-    "rule",
-    "rule_description",
-    "invoice_id",
-    "raw_row",
-)
 # Columns whose change makes a newer record of an invoice worth writing.
 _HASHED = (
     "customer_id",

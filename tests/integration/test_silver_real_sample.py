@@ -9,24 +9,16 @@ from pathlib import Path
 import pytest
 
 from sme_pulse.bronze.landing import land_file
-from sme_pulse.bronze.schema import RAW_HEADER
 from sme_pulse.errors import DataQualityError
 from sme_pulse.lakehouse.delta_io import delta_version
 from sme_pulse.lakehouse.tables import table_path
 from sme_pulse.settings import Settings
 from spark_jobs.silver.stg_ar_invoices import run
+from tests.integration.lakehouse import write_csv
 
 
 def _read(spark, settings: Settings, name: str):  # type: ignore[no-untyped-def]
     return spark.read.format("delta").load(str(table_path(settings, name)))
-
-
-def _write_rows(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(RAW_HEADER)
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
@@ -77,7 +69,7 @@ def test_a_later_file_clears_an_open_invoice_and_bad_rows_are_quarantined(
     bad = list(rows[0])
     bad[5] = bad[17] = "1999999999.0"
     bad[14] = "-10"
-    later = _write_rows(tmp_path / "later.csv", [cleared, bad, rows[1]])
+    later = write_csv(tmp_path / "later.csv", [cleared, bad, rows[1]])
     land_file(later, landed.bronze_dir, source="test:later", now=datetime(2026, 1, 2, tzinfo=UTC))
 
     report = run(landed)
@@ -95,7 +87,7 @@ def test_a_later_file_clears_an_open_invoice_and_bad_rows_are_quarantined(
 def test_a_blocked_batch_leaves_the_published_table_as_it_was(spark, landed: Settings, tmp_path: Path) -> None:
     run(landed)
     version = delta_version(table_path(landed, "stg_ar_invoices"))
-    extra = _write_rows(
+    extra = write_csv(
         tmp_path / "extra.csv",
         [
             [
