@@ -21,6 +21,7 @@ from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from feast.type_map import feast_value_type_to_python_type
+from redis.exceptions import RedisError
 
 from sme_pulse.errors import FeatureUnavailableError, OnlineStoreUnavailableError
 
@@ -86,18 +87,11 @@ class OnlineFeatureReader:
         n = len(next(iter(entities.values())))
         try:
             results = await asyncio.gather(*(self._read_view(v, entities[v.join_key]) for v in self.views))
-        except (ConnectionError, OSError, TimeoutError) as error:
+        except (RedisError, OSError) as error:  # redis-py's own hierarchy, and socket errors beneath it
             raise OnlineStoreUnavailableError(
                 f"The online store (Redis) cannot be reached: {type(error).__name__}: {error}",
                 hint="Check that Redis is running (infra/redis.sh start); the service retries on the next request.",
             ) from error
-        except Exception as error:  # redis-py raises its own ConnectionError hierarchy
-            if type(error).__module__.startswith("redis"):
-                raise OnlineStoreUnavailableError(
-                    f"The online store (Redis) failed: {type(error).__name__}: {error}",
-                    hint="Check that Redis is running (infra/redis.sh start); the service retries on its own.",
-                ) from error
-            raise
         columns: dict[str, list[Any]] = {}
         freshest: list[datetime | None] = [None] * n
         history = [False] * n

@@ -350,12 +350,15 @@ def train_command(
 @app.command("score")
 def score_command() -> None:
     """Score every open invoice with the champion into gold/score_payment_pred and gold/score_ar_priority."""
+    from sme_pulse.feature_store import get_feature_store
+    from training.registry import CHAMPION, load_model
     from training.score import score_backtest, score_open_invoices
 
     settings = get_settings()
     with console.status("Scoring open invoices with the champion model ..."):
-        report = score_open_invoices(settings)
-        backtested = score_backtest(settings)
+        store, champion = get_feature_store(settings), load_model(settings, CHAMPION)
+        report = score_open_invoices(settings, store, champion)
+        backtested = score_backtest(settings, store, champion)
     console.print(
         f"Scored [bold]{report.scored:,}[/bold] open invoices as of {report.as_of} with "
         f"{settings.model_name} v{report.model_version}: gold/score_payment_pred "

@@ -79,11 +79,14 @@ def encode_column(column: pa.ChunkedArray | pa.Array, value_type: ValueType) -> 
     return [p.SerializeToString() for p in protos]
 
 
+def _epoch_micros(column: pa.ChunkedArray | pa.Array) -> list[int]:
+    return column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+
+
 def encode_timestamps(column: pa.ChunkedArray | pa.Array) -> list[bytes]:
     """Serialized ``google.protobuf.Timestamp`` of each event time (seconds + nanos, as Feast's FromDatetime)."""
-    micros = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
     out = []
-    for value in micros:
+    for value in _epoch_micros(column):
         seconds, micro = divmod(value, 1_000_000)
         stamp = b"\x08" + _varint(seconds) if seconds else b""
         if micro:
@@ -142,7 +145,7 @@ def write_view(
         ]
         encoded = [encode_column(columns[name], value_type) for name, value_type in features]
         stamps = encode_timestamps(columns[source.timestamp_field])
-        seconds = [decode_timestamp(s) or 0.0 for s in stamps]
+        seconds = [micros / 1e6 for micros in _epoch_micros(columns[source.timestamp_field])]
         with client.pipeline(transaction=False) as pipe:
             for key in keys:
                 pipe.hget(key, ts_field)
